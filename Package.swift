@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ferry-conformance", targets: ["ferry-conformance"]),
+        .executable(name: "ferry-bench", targets: ["ferry-bench"]),
+        .library(name: "Wire", targets: ["Wire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CProtobufC", pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(
+            name: "CNghttp2", pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]),
+        .target(
+            name: "CEtcdProto", dependencies: ["CProtobufC"],
+            cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
+        .target(name: "Conformance", dependencies: ["Wire"]),
+        .executableTarget(
+            name: "ferry-conformance",
+            dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "ferry-bench",
+            dependencies: ["Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,367 @@
+/// The pre-scan every decode runs before protobuf-c: it reads the bytes the way etcd's
+/// gogo-generated decoder does, so that exactly what etcd accepts is accepted, and errors
+/// name the field and byte offset.
+///
+/// protobuf-c decodes everything, except what it cannot represent as etcd does: groups
+/// (wire types 3/4, which etcd skips and keeps as unknown fields), unknown fields whose tag is
+/// not written canonically (etcd keeps them byte for byte), and a few encodings protobuf-c
+/// reads differently (tags and length prefixes over 5 bytes, a packed run whose last varint
+/// runs past its length, a bool whose only set bits lie past bit 63, a singular embedded
+/// message written twice, which protobuf-c merges losing an empty bytes field that etcd
+/// keeps; the rewrite concatenates the occurrences instead). Only when one of those
+/// occurs is the input rewritten: known fields in canonical form, odd unknown fields wrapped
+/// whole in a length-delimited field numbered `wrapperFieldNumber`, a number etcd's decoder
+/// can never accept (it reads field numbers as int32 and refuses negatives), so the
+/// wrapper cannot be mistaken for input.
+enum WireScan {
+    static let wrapperFieldNumber: UInt32 = 1 << 31
+
+    struct Failure: Error {
+        var error: WireError
+    }
+
+    /// Checks `bytes` as a `schema` message. Returns whether the input must be rewritten.
+    static func check(_ bytes: UnsafeRawBufferPointer, _ schema: WireSchema) throws(WireError) -> Bool {
+        var scanner = Scanner(bytes: bytes)
+        return try scanner.message(start: 0, end: bytes.count, schema, path: schema.name)
+    }
+
+    /// The input with the odd parts rewritten (see the type's comment).
+    static func rewrite(_ bytes: UnsafeRawBufferPointer, _ schema: WireSchema) -> [UInt8] {
+        var scanner = Scanner(bytes: bytes)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        scanner.rewrite(start: 0, end: bytes.count, schema, into: &out)
+        return out
+    }
+
+    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    static func varintSize(_ value: UInt64) -> Int {
+        var v = value
+        var n = 1
+        while v >= 0x80 { v >>= 7; n += 1 }
+        return n
+    }
+
+    struct Scanner {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        /// etcd's varint loop: at most 10 bytes, the end of the message bounds it.
+        mutating func varint(end: Int, path: @autoclosure () -> String) throws(WireError) -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            let start = offset
+            while true {
+                if shift >= 64 { throw .varintOverflow(path: path(), offset: start) }
+                if offset >= end { throw .unexpectedEnd(path: path(), offset: offset) }
+                let byte = bytes[offset]
+                offset += 1
+                value |= UInt64(byte & 0x7f) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+
+        /// A length prefix as etcd reads it (a Go int, so the top bit makes it negative) and
+        /// checked against `end`. Returns the payload's end.
+        mutating func lengthDelimited(end: Int, path: @autoclosure () -> String) throws(WireError) -> Int {
+            let start = offset
+            let length = try varint(end: end, path: path())
+            guard length < UInt64(Int.max), Int(length) <= end - offset else {
+                if Int64(bitPattern: length) < 0 { throw .invalidLength(path: path(), offset: start, length: length) }
+                throw .unexpectedEnd(path: path(), offset: offset)
+            }
+            return offset + Int(length)
+        }
+
+        mutating func message(start: Int, end: Int, _ schema: WireSchema, path: String) throws(WireError) -> Bool {
+            offset = start
+            var rewrite = false
+            var singularMessagesSeen: [Int32] = []
+            while offset < end {
+                let tagStart = offset
+                let wire = try varint(end: end, path: path)
+                let tagLength = offset - tagStart
+                let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
+                let wireType = Int(wire & 7)
+                if wireType == 4 { throw .unexpectedEndGroup(path: path, offset: tagStart) }
+                if fieldNumber <= 0 {
+                    throw .illegalTag(path: path, offset: tagStart, fieldNumber: Int64(fieldNumber))
+                }
+                guard let field = schema.fields[fieldNumber] else {
+                    let odd = try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: path)
+                    rewrite = rewrite || odd || tagLength > 5 || tagLength != WireScan.varintSize(wire)
+                    continue
+                }
+                if tagLength > 5 { rewrite = true }
+                let fieldPath = { "\(path).\(field.name)" }
+                func wrongType() -> WireError {
+                    .wrongWireType(path: path, offset: tagStart, field: field.name, wireType: wireType)
+                }
+                switch field.kind {
+                case .varint:
+                    guard wireType == 0 else { throw wrongType() }
+                    _ = try varint(end: end, path: fieldPath())
+                case .bool:
+                    guard wireType == 0 else { throw wrongType() }
+                    let valueStart = offset
+                    let value = try varint(end: end, path: fieldPath())
+                    // protobuf-c calls any set bit true; etcd loses bits past 63.
+                    if value == 0, (valueStart..<offset).contains(where: { bytes[$0] & 0x7f != 0 }) {
+                        rewrite = true
+                    }
+                case .fixed32, .fixed64:
+                    let width = field.kind.isFixed32 ? 4 : 8
+                    guard wireType == (width == 4 ? 5 : 1) else { throw wrongType() }
+                    guard end - offset >= width else { throw .unexpectedEnd(path: fieldPath(), offset: offset) }
+                    offset += width
+                case .bytes:
+                    guard wireType == 2 else { throw wrongType() }
+                    if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
+                    offset = try lengthDelimited(end: end, path: fieldPath())
+                case .message(let sub), .messages(let sub):
+                    guard wireType == 2 else { throw wrongType() }
+                    if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
+                    if case .message = field.kind {
+                        if singularMessagesSeen.contains(fieldNumber) { rewrite = true }
+                        singularMessagesSeen.append(fieldNumber)
+                    }
+                    let subEnd = try lengthDelimited(end: end, path: fieldPath())
+                    let subStart = offset
+                    let schema = sub()
+                    if try message(start: subStart, end: subEnd, schema, path: "\(path).\(field.name)") {
+                        rewrite = true
+                    }
+                    offset = subEnd
+                case .packedVarint:
+                    if wireType == 0 {
+                        _ = try varint(end: end, path: fieldPath())
+                    } else if wireType == 2 {
+                        if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
+                        let runEnd = try lengthDelimited(end: end, path: fieldPath())
+                        // etcd bounds each varint by the message, not by the run.
+                        while offset < runEnd { _ = try varint(end: end, path: fieldPath()) }
+                        if offset != runEnd || tagLength > 5 { rewrite = true }
+                    } else {
+                        throw wrongType()
+                    }
+                case .packedFixed32, .packedFixed64:
+                    let width = field.kind.isFixed32 ? 4 : 8
+                    if wireType == (width == 4 ? 5 : 1) {
+                        guard end - offset >= width else { throw .unexpectedEnd(path: fieldPath(), offset: offset) }
+                        offset += width
+                    } else if wireType == 2 {
+                        if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
+                        let runEnd = try lengthDelimited(end: end, path: fieldPath())
+                        guard (runEnd - offset) % width == 0 else {
+                            throw .invalidLength(path: fieldPath(), offset: offset, length: UInt64(runEnd - offset))
+                        }
+                        offset = runEnd
+                    } else {
+                        throw wrongType()
+                    }
+                }
+            }
+            return rewrite
+        }
+
+        /// Skips an unknown field as etcd's skip function does. Returns whether protobuf-c
+        /// cannot keep it byte for byte (a group, or a length prefix over 5 bytes).
+        mutating func unknownField(tagStart: Int, wireType: Int, end: Int, path: String) throws(WireError) -> Bool {
+            switch wireType {
+            case 0:
+                _ = try varint(end: end, path: path)
+                return false
+            case 1, 5:
+                let width = wireType == 1 ? 8 : 4
+                guard end - offset >= width else { throw .unexpectedEnd(path: path, offset: offset) }
+                offset += width
+                return false
+            case 2:
+                let prefixStart = offset
+                offset = try lengthDelimited(end: end, path: path)
+                return Self.lengthPrefixOver5(bytes, prefixStart)
+            case 3:
+                try group(end: end, path: path)
+                return true
+            default:
+                throw .wrongWireType(path: path, offset: tagStart, field: "(unknown)", wireType: wireType)
+            }
+        }
+
+        /// Whether the varint at `start` takes over 5 bytes: protobuf-c refuses such a length
+        /// prefix. Looks at no byte past the sixth, so it is safe before the prefix is read.
+        static func lengthPrefixOver5(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Bool {
+            var i = start
+            while i < bytes.count, i - start < 5, bytes[i] & 0x80 != 0 { i += 1 }
+            return i - start >= 5
+        }
+
+        /// etcd's group skip: fields of any number until the first end-group tag.
+        mutating func group(end: Int, path: String) throws(WireError) {
+            while true {
+                let tagStart = offset
+                let wire = try varint(end: end, path: path)
+                let wireType = Int(wire & 7)
+                if wireType == 4 { return }
+                offset = tagStart
+                _ = try varint(end: end, path: path)
+                _ = try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: path)
+            }
+        }
+
+        /// Re-emits a checked message (see `WireScan`).
+        mutating func rewrite(start: Int, end: Int, _ schema: WireSchema, into out: inout [UInt8]) {
+            let merged = singularMessageParts(start: start, end: end, schema)
+            offset = start
+            while offset < end {
+                let tagStart = offset
+                let wire = unchecked { try varint(end: end, path: "") }
+                let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
+                let wireType = Int(wire & 7)
+                guard let field = schema.fields[fieldNumber] else {
+                    let tagCanonical = offset - tagStart == WireScan.varintSize(wire)
+                    let odd = unchecked { try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: "") }
+                    if odd || !tagCanonical {
+                        WireScan.appendVarint(UInt64(WireScan.wrapperFieldNumber) << 3 | 2, to: &out)
+                        WireScan.appendVarint(UInt64(offset - tagStart), to: &out)
+                    }
+                    out.append(contentsOf: bytes[tagStart..<offset])
+                    continue
+                }
+                let tag = UInt64(UInt32(fieldNumber)) << 3 | UInt64(wireType)
+                switch field.kind {
+                case .varint, .fixed32, .fixed64:
+                    let valueStart = offset
+                    skipKnown(field.kind, wireType: wireType, end: end)
+                    WireScan.appendVarint(tag, to: &out)
+                    out.append(contentsOf: bytes[valueStart..<offset])
+                case .bool:
+                    let value = unchecked { try varint(end: end, path: "") }
+                    WireScan.appendVarint(tag, to: &out)
+                    out.append(value == 0 ? 0 : 1)
+                case .bytes:
+                    let payloadEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                    WireScan.appendVarint(tag, to: &out)
+                    WireScan.appendVarint(UInt64(payloadEnd - offset), to: &out)
+                    out.append(contentsOf: bytes[offset..<payloadEnd])
+                    offset = payloadEnd
+                case .message(let sub), .messages(let sub):
+                    let subEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                    let payload = offset..<subEnd
+                    offset = subEnd
+                    var inner: [UInt8] = []
+                    if case .message = field.kind, let parts = merged[fieldNumber] {
+                        // Every occurrence as one, written at the first; the later ones go.
+                        guard parts[0] == payload else { continue }
+                        var joined: [UInt8] = []
+                        for part in parts { joined.append(contentsOf: bytes[part]) }
+                        joined.withUnsafeBytes { raw in
+                            var scanner = Scanner(bytes: raw)
+                            scanner.rewrite(start: 0, end: raw.count, sub(), into: &inner)
+                        }
+                    } else {
+                        var scanner = Scanner(bytes: bytes)
+                        scanner.rewrite(start: payload.lowerBound, end: payload.upperBound, sub(), into: &inner)
+                    }
+                    WireScan.appendVarint(tag, to: &out)
+                    WireScan.appendVarint(UInt64(inner.count), to: &out)
+                    out.append(contentsOf: inner)
+                case .packedVarint:
+                    if wireType == 0 {
+                        let valueStart = offset
+                        _ = unchecked { try varint(end: end, path: "") }
+                        WireScan.appendVarint(tag, to: &out)
+                        out.append(contentsOf: bytes[valueStart..<offset])
+                    } else {
+                        // One field per value: what etcd reads, however the run ends.
+                        let runEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                        while offset < runEnd {
+                            let valueStart = offset
+                            _ = unchecked { try varint(end: end, path: "") }
+                            WireScan.appendVarint(UInt64(UInt32(fieldNumber)) << 3, to: &out)
+                            out.append(contentsOf: bytes[valueStart..<offset])
+                        }
+                    }
+                case .packedFixed32, .packedFixed64:
+                    let valueStart = offset
+                    if wireType == 2 {
+                        let runEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                        WireScan.appendVarint(tag, to: &out)
+                        WireScan.appendVarint(UInt64(runEnd - offset), to: &out)
+                        out.append(contentsOf: bytes[offset..<runEnd])
+                        offset = runEnd
+                    } else {
+                        offset += field.kind.isFixed32 ? 4 : 8
+                        WireScan.appendVarint(tag, to: &out)
+                        out.append(contentsOf: bytes[valueStart..<offset])
+                    }
+                }
+            }
+        }
+
+        /// The payloads of each singular message field written more than once, in order.
+        func singularMessageParts(start: Int, end: Int, _ schema: WireSchema) -> [Int32: [Range<Int>]] {
+            var scanner = Scanner(bytes: bytes, offset: start)
+            var parts: [Int32: [Range<Int>]] = [:]
+            while scanner.offset < end {
+                let tagStart = scanner.offset
+                let wire = unchecked { try scanner.varint(end: end, path: "") }
+                let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
+                let wireType = Int(wire & 7)
+                guard let field = schema.fields[fieldNumber] else {
+                    _ = unchecked { try scanner.unknownField(tagStart: tagStart, wireType: wireType, end: end, path: "") }
+                    continue
+                }
+                if case .message = field.kind {
+                    let payloadEnd = unchecked { try scanner.lengthDelimited(end: end, path: "") }
+                    parts[fieldNumber, default: []].append(scanner.offset..<payloadEnd)
+                    scanner.offset = payloadEnd
+                } else {
+                    scanner.skipKnown(field.kind, wireType: wireType, end: end)
+                }
+            }
+            return parts.filter { $0.value.count > 1 }
+        }
+
+        /// Skips a known field's value, already checked.
+        mutating func skipKnown(_ kind: WireField.Kind, wireType: Int, end: Int) {
+            switch wireType {
+            case 0: _ = unchecked { try varint(end: end, path: "") }
+            case 1: offset += 8
+            case 5: offset += 4
+            default:
+                let runEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                if case .packedVarint = kind {
+                    // etcd bounds each varint by the message, not by the run.
+                    while offset < runEnd { _ = unchecked { try varint(end: end, path: "") } }
+                } else {
+                    offset = runEnd
+                }
+            }
+        }
+
+        /// For the rewrite pass, over input `message(start:end:_:path:)` already accepted.
+        func unchecked<T>(_ body: () throws -> T) -> T {
+            do { return try body() } catch { preconditionFailure("rewrite of checked input failed: \(error)") }
+        }
+    }
+}
+
+extension WireField.Kind {
+    var isFixed32: Bool {
+        switch self {
+        case .fixed32, .packedFixed32: true
+        default: false
+        }
+    }
+}

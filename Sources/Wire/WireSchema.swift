@@ -1,0 +1,45 @@
+/// What the pre-scan needs to know of a message: for each known field number, how etcd's
+/// decoder reads it. Generated alongside each message type.
+public final class WireSchema: Sendable {
+    public let name: String
+    let fields: [Int32: WireField]
+
+    public init(_ name: String, _ fields: [WireField]) {
+        self.name = name
+        var byNumber: [Int32: WireField] = [:]
+        for field in fields { byNumber[field.number] = field }
+        self.fields = byNumber
+    }
+}
+
+/// One known field of a `WireSchema`.
+public struct WireField: Sendable {
+    public enum Kind: Sendable {
+        /// A varint scalar (integers and enums).
+        case varint
+        /// A bool: a varint whose truth etcd and protobuf-c judge differently in one corner.
+        case bool
+        case fixed32
+        case fixed64
+        /// Bytes or a string.
+        case bytes
+        /// A singular embedded message: a second occurrence merges into the first.
+        case message(@Sendable () -> WireSchema)
+        /// A repeated embedded message or a oneof member: each occurrence stands alone.
+        case messages(@Sendable () -> WireSchema)
+        /// A repeated varint scalar: one value per field, or packed in a length-delimited run.
+        case packedVarint
+        case packedFixed32
+        case packedFixed64
+    }
+
+    public let number: Int32
+    public let name: String
+    public let kind: Kind
+
+    public init(_ number: Int32, _ name: String, _ kind: Kind) {
+        self.number = number
+        self.name = name
+        self.kind = kind
+    }
+}
