@@ -9,7 +9,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$root/proto"
 mapfile -t protos < <(find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
-protoc-c --c_out="$tmp" -I. "${protos[@]}"
+# protobuf-c keeps strings NUL-terminated, which would cut etcd's strings at a NUL byte; the
+# C side reads them as bytes (the same wire format) and Swift turns them into String.
+mkdir -p "$tmp/src"
+for p in "${protos[@]}"; do
+  mkdir -p "$tmp/src/$(dirname "$p")"
+  sed -E 's/^([[:space:]]*(optional[[:space:]]+|repeated[[:space:]]+)?)string([[:space:]])/\1bytes\3/' "$p" > "$tmp/src/$p"
+done
+(cd "$tmp/src" && protoc-c --c_out="$tmp" -I. "${protos[@]}")
 rm -rf "$out"/generated "$out"/include/proto
 mkdir -p "$out/generated" "$out/include/proto"
 umbrella="$out/include/CEtcdProto.h"

@@ -110,7 +110,7 @@ def parse_c_names():
                     r'const ProtobufCMessageDescriptor (\w+)__descriptor =\s*\{\s*\w+,\s*"([\w.]+)",\s*"\w+",\s*"(\w+)"',
                     text):
                 prefix, full, struct = m.groups()
-                names[full] = {"prefix": prefix, "struct": struct, "fields": {}}
+                names[full] = {"prefix": prefix, "struct": struct, "fields": {}, "full": full}
             for m in re.finditer(
                     r'\{\s*"(\w+)",\s*(\d+),\s*\w+,\s*\w+,\s*(?:offsetof\((\w+), (\w+)\)|0),\s*(?:/\*[^*]*\*/)?\s*offsetof\((\w+), (\w+)\)',
                     text):
@@ -173,7 +173,10 @@ class Model:
     def add_enum(self, f, e, scope, parent_swift):
         full = f"{scope}.{e.name}"
         self.enums[full] = (f, e)
-        self.swift[full] = e.name if parent_swift is None else f"{parent_swift}.{e.name}"
+        name = e.name
+        if name == "Type" and parent_swift is not None:
+            name = parent_swift.split(".")[-1] + "Type"  # Swift reserves a member named Type
+        self.swift[full] = name if parent_swift is None else f"{parent_swift}.{name}"
 
     def nullable(self, full, index):
         f, _, path = self.messages[full]
@@ -323,18 +326,21 @@ def gen_message(model, cnames, full, out, indent=""):
         params.append(f"{escape(lower_camel(m.oneof_decl[idx].name))}: {oneof_type_name(m, idx)}? = nil")
     out.append(f"{p}    public init() {{}}")
     out.append("")
-    out.append(f"{p}    public init({', '.join(params)}) {{")
-    for fl in fields:
-        if fl.oneof is None:
-            out.append(f"{p}        self.{fl.name.strip('`')} = {fl.name}")
-    for idx in oneofs:
-        pname = escape(lower_camel(m.oneof_decl[idx].name))
-        out.append(f"{p}        self.{pname.strip('`')} = {pname}")
-    out.append(f"{p}    }}")
-    out.append("")
-    out.append(f'{p}    public static let protoName = "{full}"')
+    if not params:
+        params = None
+    if params:
+        out.append(f"{p}    public init({', '.join(params)}) {{")
+        for fl in fields:
+            if fl.oneof is None:
+                out.append(f"{p}        self.{fl.name.strip('`')} = {fl.name}")
+        for idx in oneofs:
+            pname = escape(lower_camel(m.oneof_decl[idx].name))
+            out.append(f"{p}        self.{pname.strip('`')} = {pname}")
+        out.append(f"{p}    }}")
+        out.append("")
+    out.append(f'{p}    public static let protoName: String = "{full}"')
     # Scan schema.
-    out.append(f'{p}    public static let wireSchema = WireSchema("{full}", [')
+    out.append(f'{p}    public static let wireSchema: WireSchema = WireSchema("{full}", [')
     for fl in fields:
         out.append(f'{p}        WireField({fl.number}, "{fl.proto_name}", {fl.scan}),')
     out.append(f"{p}    ])")
@@ -382,8 +388,8 @@ def gen_bridge(model, c, fields, oneofs, m, out, p):
                 out.append(f"{q}}}")
             elif fl.is_string:
                 out.append(f"{q}if !{v}.isEmpty {{")
-                out.append(f"{q}    let items = arena.allocateArray(UnsafeMutablePointer<CChar>?.self, count: {v}.count)")
-                out.append(f"{q}    for (i, item) in {v}.enumerated() {{ items[i] = arena.cString(item) }}")
+                out.append(f"{q}    let items = arena.allocateArray(ProtobufCBinaryData.self, count: {v}.count)")
+                out.append(f"{q}    for (i, item) in {v}.enumerated() {{ items[i] = arena.binary(Data(item.utf8)) }}")
                 out.append(f"{q}    c.pointee.{member} = items")
                 out.append(f"{q}}}")
             elif fl.is_enum:
@@ -434,7 +440,8 @@ def gen_bridge(model, c, fields, oneofs, m, out, p):
     out.append(f"{p}    }}")
     out.append("")
     out.append(f"{p}    public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {{")
-    out.append(f"{q}let c = raw.assumingMemoryBound(to: {struct}.self)")
+    reads_c = any(True for _ in fields) or model.syntax_of[c["full"]] == "proto2"
+    out.append(f"{q}let c = raw.assumingMemoryBound(to: {struct}.self)" if reads_c else f"{q}_ = raw")
     for fl in fields:
         if fl.oneof is not None:
             continue
@@ -469,9 +476,14 @@ def gen_bridge(model, c, fields, oneofs, m, out, p):
             out.append(f"{q}case {fl.number}: self.{pname} = .{fl.name}({getter})")
         out.append(f"{q}default: self.{pname} = nil")
         out.append(f"{q}}}")
-    out.append(f"{q}self.unknownFields = UnknownFields(c.pointee.base)")
+    if model.syntax_of[full_name_of(c)] == "proto2":
+        out.append(f"{q}self.unknownFields = UnknownFields(c.pointee.base)")
     out.append(f"{p}    }}")
     out.append("")
+
+
+def full_name_of(c):
+    return c["full"]
 
 
 def c_setter(fl, member, v):
@@ -482,7 +494,7 @@ def c_setter(fl, member, v):
     if fl.is_bytes:
         return f"c.pointee.{member} = arena.binary({v})"
     if fl.is_string:
-        return f"c.pointee.{member} = arena.cString({v})"
+        return f"c.pointee.{member} = arena.binary(Data({v}.utf8))"
     if fl.swift == "Bool":
         return f"c.pointee.{member} = {v} ? 1 : 0"
     return f"c.pointee.{member} = {v}"
@@ -496,7 +508,7 @@ def c_getter(fl, expr, element=False):
     if fl.is_bytes:
         return f"arena.take({expr})"
     if fl.is_string:
-        return f"String(cString: {expr})"
+        return f"String(decoding: UnsafeRawBufferPointer(start: {expr}.data, count: {expr}.len), as: UTF8.self)"
     if fl.swift == "Bool":
         return f"{expr} != 0"
     return expr
@@ -550,6 +562,14 @@ def is_zero(fl, v):
 def gen_json(fields, oneofs, m, full, out, p):
     q = p + "        "
     out.append(f"{p}    public func jsonValue(_ style: JSONStyle) -> JSONValue {{")
+    if not fields:
+        out.append(f"{q}.object([])")
+        out.append(f"{p}    }}")
+        out.append("")
+        out.append(f"{p}    public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {{")
+        out.append(f'{q}_ = try JSONFields(jsonValue, path: "{full}")')
+        out.append(f"{p}    }}")
+        return
     out.append(f"{q}var members: [(String, JSONValue)] = []")
     out.append(f"{q}let named = {{ (json: String, proto: String) in style == .jsonName ? json : proto }}")
     ordered = sorted(fields, key=lambda fl: fl.number)

@@ -15,6 +15,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedEndGroup(path: String, offset: Int)
     /// A length that is negative or points past the end of the input.
     case invalidLength(path: String, offset: Int, length: UInt64)
+    /// Messages nested deeper than `WireScan.maxDepth`.
+    case tooDeep(path: String, offset: Int)
     /// protobuf-c refused bytes the pre-scan accepted: a bug in Ferry, reported not trapped.
     case decoderRejected(type: String)
     /// A stream frame announced more bytes than the decoder's limit.
@@ -40,6 +42,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path): end-group tag without a group at byte \(offset)"
         case let .invalidLength(path, offset, length):
             "\(path): invalid length \(length) at byte \(offset)"
+        case let .tooDeep(path, offset):
+            "\(path): messages nested too deeply at byte \(offset)"
         case let .decoderRejected(type):
             "\(type): protobuf-c rejected input the pre-scan accepted"
         case let .frameTooLarge(offset, length, limit):

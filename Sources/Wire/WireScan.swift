@@ -23,8 +23,12 @@ enum WireScan {
     /// Checks `bytes` as a `schema` message. Returns whether the input must be rewritten.
     static func check(_ bytes: UnsafeRawBufferPointer, _ schema: WireSchema) throws(WireError) -> Bool {
         var scanner = Scanner(bytes: bytes)
-        return try scanner.message(start: 0, end: bytes.count, schema, path: schema.name)
+        return try scanner.message(start: 0, end: bytes.count, schema, depth: 0)
     }
+
+    /// How deeply messages may nest (etcd's recursive TxnRequest could otherwise exhaust the
+    /// stack here and in protobuf-c; Go's growable stack has no such limit).
+    static let maxDepth = 100
 
     /// The input with the odd parts rewritten (see the type's comment).
     static func rewrite(_ bytes: UnsafeRawBufferPointer, _ schema: WireSchema) -> [UInt8] {
@@ -83,10 +87,14 @@ enum WireScan {
             return offset + Int(length)
         }
 
-        mutating func message(start: Int, end: Int, _ schema: WireSchema, path: String) throws(WireError) -> Bool {
+        /// Errors name the innermost message type and field; the offset locates them in the
+        /// whole input.
+        mutating func message(start: Int, end: Int, _ schema: WireSchema, depth: Int) throws(WireError) -> Bool {
+            let path = schema.name
+            guard depth < WireScan.maxDepth else { throw .tooDeep(path: path, offset: start) }
             offset = start
             var rewrite = false
-            var singularMessagesSeen: [Int32] = []
+            var singularMessagesSeen = FieldNumberSet()
             while offset < end {
                 let tagStart = offset
                 let wire = try varint(end: end, path: path)
@@ -97,7 +105,7 @@ enum WireScan {
                 if fieldNumber <= 0 {
                     throw .illegalTag(path: path, offset: tagStart, fieldNumber: Int64(fieldNumber))
                 }
-                guard let field = schema.fields[fieldNumber] else {
+                guard let field = schema.field(fieldNumber) else {
                     let odd = try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: path)
                     rewrite = rewrite || odd || tagLength > 5 || tagLength != WireScan.varintSize(wire)
                     continue
@@ -132,13 +140,12 @@ enum WireScan {
                     guard wireType == 2 else { throw wrongType() }
                     if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
                     if case .message = field.kind {
-                        if singularMessagesSeen.contains(fieldNumber) { rewrite = true }
-                        singularMessagesSeen.append(fieldNumber)
+                        if !singularMessagesSeen.insert(fieldNumber) { rewrite = true }
                     }
                     let subEnd = try lengthDelimited(end: end, path: fieldPath())
                     let subStart = offset
                     let schema = sub()
-                    if try message(start: subStart, end: subEnd, schema, path: "\(path).\(field.name)") {
+                    if try message(start: subStart, end: subEnd, schema, depth: depth + 1) {
                         rewrite = true
                     }
                     offset = subEnd
@@ -206,16 +213,22 @@ enum WireScan {
             return i - start >= 5
         }
 
-        /// etcd's group skip: fields of any number until the first end-group tag.
+        /// etcd's group skip: fields of any number until the end-group tag that closes it;
+        /// nested groups are counted rather than recursed into, so depth costs no stack.
         mutating func group(end: Int, path: String) throws(WireError) {
+            var depth = 1
             while true {
                 let tagStart = offset
                 let wire = try varint(end: end, path: path)
-                let wireType = Int(wire & 7)
-                if wireType == 4 { return }
-                offset = tagStart
-                _ = try varint(end: end, path: path)
-                _ = try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: path)
+                switch Int(wire & 7) {
+                case 4:
+                    depth -= 1
+                    if depth == 0 { return }
+                case 3:
+                    depth += 1
+                case let wireType:
+                    _ = try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: path)
+                }
             }
         }
 
@@ -228,7 +241,7 @@ enum WireScan {
                 let wire = unchecked { try varint(end: end, path: "") }
                 let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
                 let wireType = Int(wire & 7)
-                guard let field = schema.fields[fieldNumber] else {
+                guard let field = schema.field(fieldNumber) else {
                     let tagCanonical = offset - tagStart == WireScan.varintSize(wire)
                     let odd = unchecked { try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: "") }
                     if odd || !tagCanonical {
@@ -318,7 +331,7 @@ enum WireScan {
                 let wire = unchecked { try scanner.varint(end: end, path: "") }
                 let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
                 let wireType = Int(wire & 7)
-                guard let field = schema.fields[fieldNumber] else {
+                guard let field = schema.field(fieldNumber) else {
                     _ = unchecked { try scanner.unknownField(tagStart: tagStart, wireType: wireType, end: end, path: "") }
                     continue
                 }
@@ -354,6 +367,22 @@ enum WireScan {
         func unchecked<T>(_ body: () throws -> T) -> T {
             do { return try body() } catch { preconditionFailure("rewrite of checked input failed: \(error)") }
         }
+    }
+}
+
+/// A set of field numbers that allocates only for numbers of 64 and above.
+struct FieldNumberSet {
+    private var low: UInt64 = 0
+    private var high: Set<Int32> = []
+
+    /// Adds `number`; false when it was already there.
+    mutating func insert(_ number: Int32) -> Bool {
+        if number < 64 {
+            let bit = UInt64(1) << UInt64(number)
+            defer { low |= bit }
+            return low & bit == 0
+        }
+        return high.insert(number).inserted
     }
 }
 

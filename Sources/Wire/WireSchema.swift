@@ -2,13 +2,25 @@
 /// decoder reads it. Generated alongside each message type.
 public final class WireSchema: Sendable {
     public let name: String
-    let fields: [Int32: WireField]
+    /// Fields numbered below `directCount`, indexed by number; the rest by dictionary.
+    private let direct: [WireField?]
+    private let others: [Int32: WireField]
+    private static let directCount: Int32 = 64
 
     public init(_ name: String, _ fields: [WireField]) {
         self.name = name
-        var byNumber: [Int32: WireField] = [:]
-        for field in fields { byNumber[field.number] = field }
-        self.fields = byNumber
+        var direct = [WireField?](repeating: nil, count: Int(Self.directCount))
+        var others: [Int32: WireField] = [:]
+        for field in fields {
+            if field.number < Self.directCount { direct[Int(field.number)] = field } else { others[field.number] = field }
+        }
+        self.direct = direct
+        self.others = others
+    }
+
+    @inline(__always)
+    func field(_ number: Int32) -> WireField? {
+        number < Self.directCount ? direct[Int(number)] : others[number]
     }
 }
 

@@ -2,6 +2,11 @@
 #ifndef CETCDPROTO_H
 #define CETCDPROTO_H
 #include "ferry_arena.h"
+#include "proto/authpb/auth.pb-c.h"
+#include "proto/etcdserverpb/etcdserver.pb-c.h"
+#include "proto/etcdserverpb/raft_internal.pb-c.h"
+#include "proto/etcdserverpb/rpc.pb-c.h"
+#include "proto/mvccpb/kv.pb-c.h"
 #include "proto/raftpb/raft.pb-c.h"
 #include "proto/snappb/snap.pb-c.h"
 #include "proto/walpb/record.pb-c.h"

@@ -165,8 +165,8 @@ public struct Entry: WireMessage {
         self.data = data
     }
 
-    public static let protoName = "raftpb.Entry"
-    public static let wireSchema = WireSchema("raftpb.Entry", [
+    public static let protoName: String = "raftpb.Entry"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.Entry", [
         WireField(2, "Term", .varint),
         WireField(3, "Index", .varint),
         WireField(1, "Type", .varint),
@@ -237,8 +237,8 @@ public struct SnapshotMetadata: WireMessage {
         self.term = term
     }
 
-    public static let protoName = "raftpb.SnapshotMetadata"
-    public static let wireSchema = WireSchema("raftpb.SnapshotMetadata", [
+    public static let protoName: String = "raftpb.SnapshotMetadata"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.SnapshotMetadata", [
         WireField(1, "conf_state", .message({ ConfState.wireSchema })),
         WireField(2, "index", .varint),
         WireField(3, "term", .varint),
@@ -298,8 +298,8 @@ public struct Snapshot: WireMessage {
         self.metadata = metadata
     }
 
-    public static let protoName = "raftpb.Snapshot"
-    public static let wireSchema = WireSchema("raftpb.Snapshot", [
+    public static let protoName: String = "raftpb.Snapshot"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.Snapshot", [
         WireField(1, "data", .bytes),
         WireField(2, "metadata", .message({ SnapshotMetadata.wireSchema })),
     ])
@@ -375,8 +375,8 @@ public struct Message: WireMessage {
         self.context = context
     }
 
-    public static let protoName = "raftpb.Message"
-    public static let wireSchema = WireSchema("raftpb.Message", [
+    public static let protoName: String = "raftpb.Message"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.Message", [
         WireField(1, "type", .varint),
         WireField(2, "to", .varint),
         WireField(3, "from", .varint),
@@ -500,8 +500,8 @@ public struct HardState: WireMessage {
         self.commit = commit
     }
 
-    public static let protoName = "raftpb.HardState"
-    public static let wireSchema = WireSchema("raftpb.HardState", [
+    public static let protoName: String = "raftpb.HardState"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.HardState", [
         WireField(1, "term", .varint),
         WireField(2, "vote", .varint),
         WireField(3, "commit", .varint),
@@ -568,8 +568,8 @@ public struct ConfState: WireMessage {
         self.autoLeave = autoLeave
     }
 
-    public static let protoName = "raftpb.ConfState"
-    public static let wireSchema = WireSchema("raftpb.ConfState", [
+    public static let protoName: String = "raftpb.ConfState"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.ConfState", [
         WireField(1, "voters", .packedVarint),
         WireField(2, "learners", .packedVarint),
         WireField(3, "voters_outgoing", .packedVarint),
@@ -654,8 +654,8 @@ public struct ConfChange: WireMessage {
         self.id = id
     }
 
-    public static let protoName = "raftpb.ConfChange"
-    public static let wireSchema = WireSchema("raftpb.ConfChange", [
+    public static let protoName: String = "raftpb.ConfChange"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.ConfChange", [
         WireField(2, "type", .varint),
         WireField(3, "node_id", .varint),
         WireField(4, "context", .bytes),
@@ -724,8 +724,8 @@ public struct ConfChangeSingle: WireMessage {
         self.nodeID = nodeID
     }
 
-    public static let protoName = "raftpb.ConfChangeSingle"
-    public static let wireSchema = WireSchema("raftpb.ConfChangeSingle", [
+    public static let protoName: String = "raftpb.ConfChangeSingle"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.ConfChangeSingle", [
         WireField(1, "type", .varint),
         WireField(2, "node_id", .varint),
     ])
@@ -782,8 +782,8 @@ public struct ConfChangeV2: WireMessage {
         self.context = context
     }
 
-    public static let protoName = "raftpb.ConfChangeV2"
-    public static let wireSchema = WireSchema("raftpb.ConfChangeV2", [
+    public static let protoName: String = "raftpb.ConfChangeV2"
+    public static let wireSchema: WireSchema = WireSchema("raftpb.ConfChangeV2", [
         WireField(1, "transition", .varint),
         WireField(2, "changes", .messages({ ConfChangeSingle.wireSchema })),
         WireField(3, "context", .bytes),

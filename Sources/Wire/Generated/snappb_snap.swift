@@ -14,8 +14,8 @@ public struct SnapshotFile: WireMessage {
         self.data = data
     }
 
-    public static let protoName = "snappb.snapshot"
-    public static let wireSchema = WireSchema("snappb.snapshot", [
+    public static let protoName: String = "snappb.snapshot"
+    public static let wireSchema: WireSchema = WireSchema("snappb.snapshot", [
         WireField(1, "crc", .varint),
         WireField(2, "data", .bytes),
     ])

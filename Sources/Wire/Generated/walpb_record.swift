@@ -16,8 +16,8 @@ public struct WALRecord: WireMessage {
         self.data = data
     }
 
-    public static let protoName = "walpb.Record"
-    public static let wireSchema = WireSchema("walpb.Record", [
+    public static let protoName: String = "walpb.Record"
+    public static let wireSchema: WireSchema = WireSchema("walpb.Record", [
         WireField(1, "type", .varint),
         WireField(2, "crc", .varint),
         WireField(3, "data", .bytes),
@@ -80,8 +80,8 @@ public struct WALSnapshot: WireMessage {
         self.term = term
     }
 
-    public static let protoName = "walpb.Snapshot"
-    public static let wireSchema = WireSchema("walpb.Snapshot", [
+    public static let protoName: String = "walpb.Snapshot"
+    public static let wireSchema: WireSchema = WireSchema("walpb.Snapshot", [
         WireField(1, "index", .varint),
         WireField(2, "term", .varint),
     ])

@@ -1,0 +1,63 @@
+# Ferry — quick start: `make run` and `make test` on a fresh Debian machine.
+SHELL := /bin/bash
+SHARED ?= ../shared
+SWIFT_BUILD_FLAGS ?=
+APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-compiler python3-protobuf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests generate fuzz bench clean
+
+## run: builds and runs the main job (until the server exists: the conformance harness over the vectors)
+run: deps release check-shared
+	@echo "Ferry has no server yet: running the conformance harness over $(SHARED)/vectors"
+	.build/release/ferry-conformance vectors $(SHARED)/vectors/raftpb.jsonl
+	.build/release/ferry-conformance streams $(SHARED)/vectors/streams
+
+## test: installs what is missing, builds, runs every test including conformance
+test: deps check-generated build unit-tests conformance
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build:
+	swift build $(SWIFT_BUILD_FLAGS) --build-tests
+
+release:
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+check-shared:
+	@[ -d "$(SHARED)/vectors" ] || { echo "error: $(SHARED) is missing: the conformance material must sit beside the checkout (../shared)" >&2; exit 1; }
+
+## check-generated: regenerating the C and Swift code from proto/ must leave no diff
+check-generated: deps
+	tools/gen-protobuf-c.sh
+	tools/gen-swift.py
+	@git diff --exit-code --stat -- Sources/CEtcdProto Sources/Wire/Generated || { echo "error: generated code differs from proto/: run 'make generate' and commit" >&2; exit 1; }
+	@[ -z "$$(git status --porcelain -- Sources/CEtcdProto Sources/Wire/Generated)" ] || { echo "error: untracked generated files" >&2; git status --porcelain -- Sources/CEtcdProto Sources/Wire/Generated; exit 1; }
+
+generate: deps
+	tools/gen-protobuf-c.sh
+	tools/gen-swift.py
+
+unit-tests: build
+	swift test --skip-build
+
+conformance: check-shared release
+	.build/release/ferry-conformance vectors $(SHARED)/vectors
+	.build/release/ferry-conformance streams $(SHARED)/vectors/streams
+
+## fuzz: every libFuzzer target for FUZZ_SECONDS each (not part of test)
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	tools/fuzz.sh $(FUZZ_SECONDS)
+
+## bench: the codec benchmark in a release build (not part of test)
+bench: release
+	.build/release/ferry-bench codec
+
+clean:
+	rm -rf .build fuzz-out
