@@ -301,12 +301,12 @@ def gen_message(model, cnames, full, out, indent=""):
     # Stored properties.
     for fl in fields:
         if fl.oneof is None:
-            out.append(f"{p}    public var {fl.name}: {fl.swift_type} = {fl.swift_default}")
+            out.append(f"{p}    public var {fl.name}: {fl.swift_type}")
     for idx, members in oneofs.items():
         tname = oneof_type_name(m, idx)
         pname = escape(lower_camel(m.oneof_decl[idx].name))
-        out.append(f"{p}    public var {pname}: {tname}? = nil")
-    out.append(f"{p}    public var unknownFields = UnknownFields()")
+        out.append(f"{p}    public var {pname}: {tname}?")
+    out.append(f"{p}    public var unknownFields: UnknownFields")
     out.append("")
     # Oneof enums.
     for idx, members in oneofs.items():
@@ -324,7 +324,15 @@ def gen_message(model, cnames, full, out, indent=""):
             params.append(f"{fl.name}: {fl.swift_type} = {fl.swift_default}")
     for idx in oneofs:
         params.append(f"{escape(lower_camel(m.oneof_decl[idx].name))}: {oneof_type_name(m, idx)}? = nil")
-    out.append(f"{p}    public init() {{}}")
+    # Each initializer assigns every property once (no defaults run first and get overwritten).
+    out.append(f"{p}    public init() {{")
+    for fl in fields:
+        if fl.oneof is None:
+            out.append(f"{p}        self.{fl.name.strip('`')} = {fl.swift_default}")
+    for idx in oneofs:
+        out.append(f"{p}        self.{lower_camel(m.oneof_decl[idx].name)} = nil")
+    out.append(f"{p}        self.unknownFields = UnknownFields()")
+    out.append(f"{p}    }}")
     out.append("")
     if not params:
         params = None
@@ -336,6 +344,7 @@ def gen_message(model, cnames, full, out, indent=""):
         for idx in oneofs:
             pname = escape(lower_camel(m.oneof_decl[idx].name))
             out.append(f"{p}        self.{pname.strip('`')} = {pname}")
+        out.append(f"{p}        self.unknownFields = UnknownFields()")
         out.append(f"{p}    }}")
         out.append("")
     out.append(f'{p}    public static let protoName: String = "{full}"')
@@ -478,6 +487,8 @@ def gen_bridge(model, c, fields, oneofs, m, out, p):
         out.append(f"{q}}}")
     if model.syntax_of[full_name_of(c)] == "proto2":
         out.append(f"{q}self.unknownFields = UnknownFields(c.pointee.base)")
+    else:
+        out.append(f"{q}self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields")
     out.append(f"{p}    }}")
     out.append("")
 
@@ -568,6 +579,7 @@ def gen_json(fields, oneofs, m, full, out, p):
         out.append("")
         out.append(f"{p}    public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {{")
         out.append(f'{q}_ = try JSONFields(jsonValue, path: "{full}")')
+        out.append(f"{q}self.init()")
         out.append(f"{p}    }}")
         return
     out.append(f"{q}var members: [(String, JSONValue)] = []")

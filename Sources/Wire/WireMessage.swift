@@ -37,19 +37,25 @@ public enum JSONStyle: Sendable {
 extension WireMessage {
     /// Decodes `bytes` as etcd does; throws a `WireError` naming what is wrong and where.
     public init(serializedBytes bytes: some ContiguousBytes) throws(WireError) {
-        let result: Result<Self, WireError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(WireError) -> Self in try Self.decode(raw) }
+        do {
+            self = try bytes.withUnsafeBytes { raw in try Self.decode(raw) }
+        } catch let error as WireError {
+            throw error
+        } catch {
+            throw .decoderRejected(type: Self.protoName)  // withUnsafeBytes only rethrows ours
         }
-        self = try result.get()
     }
 
     static func decode(_ raw: UnsafeRawBufferPointer) throws(WireError) -> Self {
-        if try WireScan.check(raw, wireSchema) {
-            let rewritten = WireScan.rewrite(raw, wireSchema)
-            let result = rewritten.withUnsafeBytes { r in Result { () throws(WireError) -> Self in try unpack(r) } }
-            return try result.get()
+        guard try WireScan.check(raw, wireSchema) else { return try unpack(raw) }
+        let rewritten = WireScan.rewrite(raw, wireSchema)
+        do {
+            return try rewritten.withUnsafeBytes { r in try unpack(r) }
+        } catch let error as WireError {
+            throw error
+        } catch {
+            throw .decoderRejected(type: protoName)
         }
-        return try unpack(raw)
     }
 
     private static func unpack(_ raw: UnsafeRawBufferPointer) throws(WireError) -> Self {

@@ -8,27 +8,27 @@
 /// reads differently (tags and length prefixes over 5 bytes, a packed run whose last varint
 /// runs past its length, a bool whose only set bits lie past bit 63, a singular embedded
 /// message written twice, which protobuf-c merges losing an empty bytes field that etcd
-/// keeps; the rewrite concatenates the occurrences instead). Only when one of those
-/// occurs is the input rewritten: known fields in canonical form, odd unknown fields wrapped
-/// whole in a length-delimited field numbered `wrapperFieldNumber`, a number etcd's decoder
-/// can never accept (it reads field numbers as int32 and refuses negatives), so the
-/// wrapper cannot be mistaken for input.
+/// keeps; the rewrite concatenates the occurrences instead). Only when one of those occurs is
+/// the input rewritten: known fields in canonical form, odd unknown fields wrapped whole in a
+/// length-delimited field numbered `wrapperFieldNumber`, a number etcd's decoder can never
+/// accept (it reads field numbers as int32 and refuses negatives), so the wrapper cannot be
+/// mistaken for input.
 enum WireScan {
     static let wrapperFieldNumber: UInt32 = 1 << 31
-
-    struct Failure: Error {
-        var error: WireError
-    }
-
-    /// Checks `bytes` as a `schema` message. Returns whether the input must be rewritten.
-    static func check(_ bytes: UnsafeRawBufferPointer, _ schema: WireSchema) throws(WireError) -> Bool {
-        var scanner = Scanner(bytes: bytes)
-        return try scanner.message(start: 0, end: bytes.count, schema, depth: 0)
-    }
 
     /// How deeply messages may nest (etcd's recursive TxnRequest could otherwise exhaust the
     /// stack here and in protobuf-c; Go's growable stack has no such limit).
     static let maxDepth = 100
+
+    /// Checks `bytes` as a `schema` message. Returns whether the input must be rewritten.
+    static func check(_ bytes: UnsafeRawBufferPointer, _ schema: WireSchema) throws(WireError) -> Bool {
+        var scanner = Scanner(bytes: bytes)
+        do {
+            return try scanner.message(start: 0, end: bytes.count, schema, depth: 0)
+        } catch {
+            throw error.wireError
+        }
+    }
 
     /// The input with the odd parts rewritten (see the type's comment).
     static func rewrite(_ bytes: UnsafeRawBufferPointer, _ schema: WireSchema) -> [UInt8] {
@@ -55,18 +55,53 @@ enum WireScan {
         return n
     }
 
+    /// A failure found by the scan. Kept free of strings so the hot path allocates nothing;
+    /// the message and field names are filled in only once something failed.
+    struct Fault: Error {
+        enum Kind {
+            case end, overflow, endGroup, tooDeep
+            case illegalTag(Int64)
+            case wrongWireType(Int)
+            case invalidLength(UInt64)
+        }
+
+        let kind: Kind
+        let offset: Int
+        var message: String? = nil
+        var field: String? = nil
+
+        var wireError: WireError {
+            let path = [message ?? "?", field].compactMap { $0 }.joined(separator: ".")
+            switch kind {
+            case .end: return .unexpectedEnd(path: path, offset: offset)
+            case .overflow: return .varintOverflow(path: path, offset: offset)
+            case .endGroup: return .unexpectedEndGroup(path: path, offset: offset)
+            case .tooDeep: return .tooDeep(path: path, offset: offset)
+            case .illegalTag(let number): return .illegalTag(path: path, offset: offset, fieldNumber: number)
+            case .wrongWireType(let wireType):
+                return .wrongWireType(path: message ?? "?", offset: offset, field: field ?? "(unknown)", wireType: wireType)
+            case .invalidLength(let length): return .invalidLength(path: path, offset: offset, length: length)
+            }
+        }
+    }
+
     struct Scanner {
         let bytes: UnsafeRawBufferPointer
         var offset = 0
 
         /// etcd's varint loop: at most 10 bytes, the end of the message bounds it.
-        mutating func varint(end: Int, path: @autoclosure () -> String) throws(WireError) -> UInt64 {
+        @inline(__always)
+        mutating func varint(end: Int) throws(Fault) -> UInt64 {
+            if offset < end, bytes[offset] < 0x80 {
+                offset += 1
+                return UInt64(bytes[offset - 1])
+            }
             var value: UInt64 = 0
             var shift: UInt64 = 0
             let start = offset
             while true {
-                if shift >= 64 { throw .varintOverflow(path: path(), offset: start) }
-                if offset >= end { throw .unexpectedEnd(path: path(), offset: offset) }
+                if shift >= 64 { throw Fault(kind: .overflow, offset: start) }
+                if offset >= end { throw Fault(kind: .end, offset: offset) }
                 let byte = bytes[offset]
                 offset += 1
                 value |= UInt64(byte & 0x7f) << shift
@@ -76,150 +111,154 @@ enum WireScan {
         }
 
         /// A length prefix as etcd reads it (a Go int, so the top bit makes it negative) and
-        /// checked against `end`. Returns the payload's end.
-        mutating func lengthDelimited(end: Int, path: @autoclosure () -> String) throws(WireError) -> Int {
+        /// checked against `end`. Leaves `offset` at the payload; returns the payload's end.
+        mutating func lengthDelimited(end: Int) throws(Fault) -> Int {
             let start = offset
-            let length = try varint(end: end, path: path())
+            let length = try varint(end: end)
             guard length < UInt64(Int.max), Int(length) <= end - offset else {
-                if Int64(bitPattern: length) < 0 { throw .invalidLength(path: path(), offset: start, length: length) }
-                throw .unexpectedEnd(path: path(), offset: offset)
+                if Int64(bitPattern: length) < 0 { throw Fault(kind: .invalidLength(length), offset: start) }
+                throw Fault(kind: .end, offset: offset)
             }
             return offset + Int(length)
         }
 
-        /// Errors name the innermost message type and field; the offset locates them in the
-        /// whole input.
-        mutating func message(start: Int, end: Int, _ schema: WireSchema, depth: Int) throws(WireError) -> Bool {
-            let path = schema.name
-            guard depth < WireScan.maxDepth else { throw .tooDeep(path: path, offset: start) }
+        mutating func skip(_ width: Int, end: Int) throws(Fault) {
+            guard end - offset >= width else { throw Fault(kind: .end, offset: offset) }
+            offset += width
+        }
+
+        /// Whether the varint at `start` takes over 5 bytes: protobuf-c refuses such a length
+        /// prefix. Looks at no byte past the sixth, so it is safe before the prefix is read.
+        func lengthPrefixOver5(_ start: Int) -> Bool {
+            var i = start
+            while i < bytes.count, i - start < 5, bytes[i] & 0x80 != 0 { i += 1 }
+            return i - start >= 5
+        }
+
+        /// Checks one message; a fault is labelled with this message's type and the field.
+        mutating func message(start: Int, end: Int, _ schema: WireSchema, depth: Int) throws(Fault) -> Bool {
+            guard depth < WireScan.maxDepth else { throw Fault(kind: .tooDeep, offset: start, message: schema.name) }
             offset = start
             var rewrite = false
             var singularMessagesSeen = FieldNumberSet()
-            while offset < end {
-                let tagStart = offset
-                let wire = try varint(end: end, path: path)
-                let tagLength = offset - tagStart
-                let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
-                let wireType = Int(wire & 7)
-                if wireType == 4 { throw .unexpectedEndGroup(path: path, offset: tagStart) }
-                if fieldNumber <= 0 {
-                    throw .illegalTag(path: path, offset: tagStart, fieldNumber: Int64(fieldNumber))
-                }
-                guard let field = schema.field(fieldNumber) else {
-                    let odd = try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: path)
-                    rewrite = rewrite || odd || tagLength > 5 || tagLength != WireScan.varintSize(wire)
-                    continue
-                }
-                if tagLength > 5 { rewrite = true }
-                let fieldPath = { "\(path).\(field.name)" }
-                func wrongType() -> WireError {
-                    .wrongWireType(path: path, offset: tagStart, field: field.name, wireType: wireType)
-                }
-                switch field.kind {
-                case .varint:
-                    guard wireType == 0 else { throw wrongType() }
-                    _ = try varint(end: end, path: fieldPath())
-                case .bool:
-                    guard wireType == 0 else { throw wrongType() }
-                    let valueStart = offset
-                    let value = try varint(end: end, path: fieldPath())
-                    // protobuf-c calls any set bit true; etcd loses bits past 63.
-                    if value == 0, (valueStart..<offset).contains(where: { bytes[$0] & 0x7f != 0 }) {
-                        rewrite = true
+            var current: WireField? = nil
+            do throws(Fault) {
+                while offset < end {
+                    current = nil
+                    let tagStart = offset
+                    let wire = try varint(end: end)
+                    let tagLength = offset - tagStart
+                    let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
+                    let wireType = Int(wire & 7)
+                    if wireType == 4 { throw Fault(kind: .endGroup, offset: tagStart) }
+                    if fieldNumber <= 0 { throw Fault(kind: .illegalTag(Int64(fieldNumber)), offset: tagStart) }
+                    guard let field = schema.field(fieldNumber) else {
+                        let odd = try unknownField(tagStart: tagStart, wireType: wireType, end: end)
+                        rewrite = rewrite || odd || tagLength > 5 || tagLength != WireScan.varintSize(wire)
+                        continue
                     }
-                case .fixed32, .fixed64:
-                    let width = field.kind.isFixed32 ? 4 : 8
-                    guard wireType == (width == 4 ? 5 : 1) else { throw wrongType() }
-                    guard end - offset >= width else { throw .unexpectedEnd(path: fieldPath(), offset: offset) }
-                    offset += width
-                case .bytes:
-                    guard wireType == 2 else { throw wrongType() }
-                    if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
-                    offset = try lengthDelimited(end: end, path: fieldPath())
-                case .message(let sub), .messages(let sub):
-                    guard wireType == 2 else { throw wrongType() }
-                    if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
-                    if case .message = field.kind {
-                        if !singularMessagesSeen.insert(fieldNumber) { rewrite = true }
-                    }
-                    let subEnd = try lengthDelimited(end: end, path: fieldPath())
-                    let subStart = offset
-                    let schema = sub()
-                    if try message(start: subStart, end: subEnd, schema, depth: depth + 1) {
-                        rewrite = true
-                    }
-                    offset = subEnd
-                case .packedVarint:
-                    if wireType == 0 {
-                        _ = try varint(end: end, path: fieldPath())
-                    } else if wireType == 2 {
-                        if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
-                        let runEnd = try lengthDelimited(end: end, path: fieldPath())
-                        // etcd bounds each varint by the message, not by the run.
-                        while offset < runEnd { _ = try varint(end: end, path: fieldPath()) }
-                        if offset != runEnd || tagLength > 5 { rewrite = true }
-                    } else {
-                        throw wrongType()
-                    }
-                case .packedFixed32, .packedFixed64:
-                    let width = field.kind.isFixed32 ? 4 : 8
-                    if wireType == (width == 4 ? 5 : 1) {
-                        guard end - offset >= width else { throw .unexpectedEnd(path: fieldPath(), offset: offset) }
-                        offset += width
-                    } else if wireType == 2 {
-                        if Self.lengthPrefixOver5(bytes, offset) { rewrite = true }
-                        let runEnd = try lengthDelimited(end: end, path: fieldPath())
-                        guard (runEnd - offset) % width == 0 else {
-                            throw .invalidLength(path: fieldPath(), offset: offset, length: UInt64(runEnd - offset))
+                    current = field
+                    if tagLength > 5 { rewrite = true }
+                    let wrongType = Fault(kind: .wrongWireType(wireType), offset: tagStart)
+                    switch field.kind {
+                    case .varint:
+                        guard wireType == 0 else { throw wrongType }
+                        _ = try varint(end: end)
+                    case .bool:
+                        guard wireType == 0 else { throw wrongType }
+                        let valueStart = offset
+                        let value = try varint(end: end)
+                        // protobuf-c calls any set bit true; etcd loses bits past 63.
+                        if value == 0, offset - valueStart > 1 { rewrite = true }
+                    case .fixed32:
+                        guard wireType == 5 else { throw wrongType }
+                        try skip(4, end: end)
+                    case .fixed64:
+                        guard wireType == 1 else { throw wrongType }
+                        try skip(8, end: end)
+                    case .bytes:
+                        guard wireType == 2 else { throw wrongType }
+                        if lengthPrefixOver5(offset) { rewrite = true }
+                        offset = try lengthDelimited(end: end)
+                    case .message(let sub), .messages(let sub):
+                        guard wireType == 2 else { throw wrongType }
+                        if lengthPrefixOver5(offset) { rewrite = true }
+                        if case .message = field.kind, !singularMessagesSeen.insert(fieldNumber) { rewrite = true }
+                        let subEnd = try lengthDelimited(end: end)
+                        current = nil  // faults inside are labelled by the inner message
+                        if try message(start: offset, end: subEnd, sub(), depth: depth + 1) { rewrite = true }
+                        offset = subEnd
+                    case .packedVarint:
+                        if wireType == 0 {
+                            _ = try varint(end: end)
+                        } else if wireType == 2 {
+                            if lengthPrefixOver5(offset) { rewrite = true }
+                            let runEnd = try lengthDelimited(end: end)
+                            // etcd bounds each varint by the message, not by the run.
+                            while offset < runEnd { _ = try varint(end: end) }
+                            if offset != runEnd || tagLength > 5 { rewrite = true }
+                        } else {
+                            throw wrongType
                         }
-                        offset = runEnd
-                    } else {
-                        throw wrongType()
+                    case .packedFixed32, .packedFixed64:
+                        let width = field.kind.isFixed32 ? 4 : 8
+                        if wireType == (width == 4 ? 5 : 1) {
+                            try skip(width, end: end)
+                        } else if wireType == 2 {
+                            if lengthPrefixOver5(offset) { rewrite = true }
+                            let runEnd = try lengthDelimited(end: end)
+                            guard (runEnd - offset) % width == 0 else {
+                                throw Fault(kind: .invalidLength(UInt64(runEnd - offset)), offset: offset)
+                            }
+                            offset = runEnd
+                        } else {
+                            throw wrongType
+                        }
                     }
                 }
+            } catch {
+                var fault = error
+                if fault.message == nil {
+                    fault.message = schema.name
+                    fault.field = current.map { "\($0.name)" }
+                }
+                throw fault
             }
             return rewrite
         }
 
         /// Skips an unknown field as etcd's skip function does. Returns whether protobuf-c
         /// cannot keep it byte for byte (a group, or a length prefix over 5 bytes).
-        mutating func unknownField(tagStart: Int, wireType: Int, end: Int, path: String) throws(WireError) -> Bool {
+        mutating func unknownField(tagStart: Int, wireType: Int, end: Int) throws(Fault) -> Bool {
             switch wireType {
             case 0:
-                _ = try varint(end: end, path: path)
+                _ = try varint(end: end)
                 return false
-            case 1, 5:
-                let width = wireType == 1 ? 8 : 4
-                guard end - offset >= width else { throw .unexpectedEnd(path: path, offset: offset) }
-                offset += width
+            case 1:
+                try skip(8, end: end)
+                return false
+            case 5:
+                try skip(4, end: end)
                 return false
             case 2:
                 let prefixStart = offset
-                offset = try lengthDelimited(end: end, path: path)
-                return Self.lengthPrefixOver5(bytes, prefixStart)
+                offset = try lengthDelimited(end: end)
+                return lengthPrefixOver5(prefixStart)
             case 3:
-                try group(end: end, path: path)
+                try group(end: end)
                 return true
             default:
-                throw .wrongWireType(path: path, offset: tagStart, field: "(unknown)", wireType: wireType)
+                throw Fault(kind: .wrongWireType(wireType), offset: tagStart)
             }
-        }
-
-        /// Whether the varint at `start` takes over 5 bytes: protobuf-c refuses such a length
-        /// prefix. Looks at no byte past the sixth, so it is safe before the prefix is read.
-        static func lengthPrefixOver5(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Bool {
-            var i = start
-            while i < bytes.count, i - start < 5, bytes[i] & 0x80 != 0 { i += 1 }
-            return i - start >= 5
         }
 
         /// etcd's group skip: fields of any number until the end-group tag that closes it;
         /// nested groups are counted rather than recursed into, so depth costs no stack.
-        mutating func group(end: Int, path: String) throws(WireError) {
+        mutating func group(end: Int) throws(Fault) {
             var depth = 1
             while true {
                 let tagStart = offset
-                let wire = try varint(end: end, path: path)
+                let wire = try varint(end: end)
                 switch Int(wire & 7) {
                 case 4:
                     depth -= 1
@@ -227,7 +266,7 @@ enum WireScan {
                 case 3:
                     depth += 1
                 case let wireType:
-                    _ = try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: path)
+                    _ = try unknownField(tagStart: tagStart, wireType: wireType, end: end)
                 }
             }
         }
@@ -238,12 +277,12 @@ enum WireScan {
             offset = start
             while offset < end {
                 let tagStart = offset
-                let wire = unchecked { try varint(end: end, path: "") }
+                let wire = unchecked { () throws(Fault) in try varint(end: end) }
                 let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
                 let wireType = Int(wire & 7)
                 guard let field = schema.field(fieldNumber) else {
-                    let tagCanonical = offset - tagStart == WireScan.varintSize(wire)
-                    let odd = unchecked { try unknownField(tagStart: tagStart, wireType: wireType, end: end, path: "") }
+                    let tagCanonical = offset - tagStart == WireScan.varintSize(wire) && offset - tagStart <= 5
+                    let odd = unchecked { () throws(Fault) in try unknownField(tagStart: tagStart, wireType: wireType, end: end) }
                     if odd || !tagCanonical {
                         WireScan.appendVarint(UInt64(WireScan.wrapperFieldNumber) << 3 | 2, to: &out)
                         WireScan.appendVarint(UInt64(offset - tagStart), to: &out)
@@ -259,17 +298,17 @@ enum WireScan {
                     WireScan.appendVarint(tag, to: &out)
                     out.append(contentsOf: bytes[valueStart..<offset])
                 case .bool:
-                    let value = unchecked { try varint(end: end, path: "") }
+                    let value = unchecked { () throws(Fault) in try varint(end: end) }
                     WireScan.appendVarint(tag, to: &out)
                     out.append(value == 0 ? 0 : 1)
                 case .bytes:
-                    let payloadEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                    let payloadEnd = unchecked { () throws(Fault) in try lengthDelimited(end: end) }
                     WireScan.appendVarint(tag, to: &out)
                     WireScan.appendVarint(UInt64(payloadEnd - offset), to: &out)
                     out.append(contentsOf: bytes[offset..<payloadEnd])
                     offset = payloadEnd
                 case .message(let sub), .messages(let sub):
-                    let subEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                    let subEnd = unchecked { () throws(Fault) in try lengthDelimited(end: end) }
                     let payload = offset..<subEnd
                     offset = subEnd
                     var inner: [UInt8] = []
@@ -292,15 +331,15 @@ enum WireScan {
                 case .packedVarint:
                     if wireType == 0 {
                         let valueStart = offset
-                        _ = unchecked { try varint(end: end, path: "") }
+                        _ = unchecked { () throws(Fault) in try varint(end: end) }
                         WireScan.appendVarint(tag, to: &out)
                         out.append(contentsOf: bytes[valueStart..<offset])
                     } else {
                         // One field per value: what etcd reads, however the run ends.
-                        let runEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                        let runEnd = unchecked { () throws(Fault) in try lengthDelimited(end: end) }
                         while offset < runEnd {
                             let valueStart = offset
-                            _ = unchecked { try varint(end: end, path: "") }
+                            _ = unchecked { () throws(Fault) in try varint(end: end) }
                             WireScan.appendVarint(UInt64(UInt32(fieldNumber)) << 3, to: &out)
                             out.append(contentsOf: bytes[valueStart..<offset])
                         }
@@ -308,7 +347,7 @@ enum WireScan {
                 case .packedFixed32, .packedFixed64:
                     let valueStart = offset
                     if wireType == 2 {
-                        let runEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                        let runEnd = unchecked { () throws(Fault) in try lengthDelimited(end: end) }
                         WireScan.appendVarint(tag, to: &out)
                         WireScan.appendVarint(UInt64(runEnd - offset), to: &out)
                         out.append(contentsOf: bytes[offset..<runEnd])
@@ -328,15 +367,15 @@ enum WireScan {
             var parts: [Int32: [Range<Int>]] = [:]
             while scanner.offset < end {
                 let tagStart = scanner.offset
-                let wire = unchecked { try scanner.varint(end: end, path: "") }
+                let wire = unchecked { () throws(Fault) in try scanner.varint(end: end) }
                 let fieldNumber = Int32(truncatingIfNeeded: wire >> 3)
                 let wireType = Int(wire & 7)
                 guard let field = schema.field(fieldNumber) else {
-                    _ = unchecked { try scanner.unknownField(tagStart: tagStart, wireType: wireType, end: end, path: "") }
+                    _ = unchecked { () throws(Fault) in try scanner.unknownField(tagStart: tagStart, wireType: wireType, end: end) }
                     continue
                 }
                 if case .message = field.kind {
-                    let payloadEnd = unchecked { try scanner.lengthDelimited(end: end, path: "") }
+                    let payloadEnd = unchecked { () throws(Fault) in try scanner.lengthDelimited(end: end) }
                     parts[fieldNumber, default: []].append(scanner.offset..<payloadEnd)
                     scanner.offset = payloadEnd
                 } else {
@@ -349,23 +388,23 @@ enum WireScan {
         /// Skips a known field's value, already checked.
         mutating func skipKnown(_ kind: WireField.Kind, wireType: Int, end: Int) {
             switch wireType {
-            case 0: _ = unchecked { try varint(end: end, path: "") }
+            case 0: _ = unchecked { () throws(Fault) in try varint(end: end) }
             case 1: offset += 8
             case 5: offset += 4
             default:
-                let runEnd = unchecked { try lengthDelimited(end: end, path: "") }
+                let runEnd = unchecked { () throws(Fault) in try lengthDelimited(end: end) }
                 if case .packedVarint = kind {
                     // etcd bounds each varint by the message, not by the run.
-                    while offset < runEnd { _ = unchecked { try varint(end: end, path: "") } }
+                    while offset < runEnd { _ = unchecked { () throws(Fault) in try varint(end: end) } }
                 } else {
                     offset = runEnd
                 }
             }
         }
 
-        /// For the rewrite pass, over input `message(start:end:_:path:)` already accepted.
-        func unchecked<T>(_ body: () throws -> T) -> T {
-            do { return try body() } catch { preconditionFailure("rewrite of checked input failed: \(error)") }
+        /// For the rewrite pass, over input that `message(start:end:_:depth:)` accepted.
+        func unchecked<T>(_ body: () throws(Fault) -> T) -> T {
+            do { return try body() } catch { preconditionFailure("rewrite of checked input failed at byte \(error.offset)") }
         }
     }
 }

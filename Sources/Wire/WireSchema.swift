@@ -46,10 +46,10 @@ public struct WireField: Sendable {
     }
 
     public let number: Int32
-    public let name: String
+    public let name: StaticString
     public let kind: Kind
 
-    public init(_ number: Int32, _ name: String, _ kind: Kind) {
+    public init(_ number: Int32, _ name: StaticString, _ kind: Kind) {
         self.number = number
         self.name = name
         self.kind = kind

@@ -3,13 +3,17 @@ import CEtcdProto
 import Foundation
 
 public struct UserAddOptions: WireMessage {
-    public var noPassword: Bool = false
-    public var unknownFields = UnknownFields()
+    public var noPassword: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.noPassword = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(noPassword: Bool = false) {
         self.noPassword = noPassword
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "authpb.UserAddOptions"
@@ -32,6 +36,7 @@ public struct UserAddOptions: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Authpb__UserAddOptions.self)
         self.noPassword = c.pointee.no_password != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -49,19 +54,26 @@ public struct UserAddOptions: WireMessage {
 }
 
 public struct User: WireMessage {
-    public var name: Data = Data()
-    public var password: Data = Data()
-    public var roles: [String] = []
-    public var options: UserAddOptions? = nil
-    public var unknownFields = UnknownFields()
+    public var name: Data
+    public var password: Data
+    public var roles: [String]
+    public var options: UserAddOptions?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = Data()
+        self.password = Data()
+        self.roles = []
+        self.options = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: Data = Data(), password: Data = Data(), roles: [String] = [], options: UserAddOptions? = nil) {
         self.name = name
         self.password = password
         self.roles = roles
         self.options = options
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "authpb.User"
@@ -100,6 +112,7 @@ public struct User: WireMessage {
         self.password = arena.take(c.pointee.password)
         self.roles = (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
         self.options = c.pointee.options.map { UserAddOptions(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -125,17 +138,23 @@ public struct User: WireMessage {
 }
 
 public struct Permission: WireMessage {
-    public var permType: Permission.PermissionType = Permission.PermissionType(rawValue: 0)
-    public var key: Data = Data()
-    public var rangeEnd: Data = Data()
-    public var unknownFields = UnknownFields()
+    public var permType: Permission.PermissionType
+    public var key: Data
+    public var rangeEnd: Data
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.permType = Permission.PermissionType(rawValue: 0)
+        self.key = Data()
+        self.rangeEnd = Data()
+        self.unknownFields = UnknownFields()
+    }
 
     public init(permType: Permission.PermissionType = Permission.PermissionType(rawValue: 0), key: Data = Data(), rangeEnd: Data = Data()) {
         self.permType = permType
         self.key = key
         self.rangeEnd = rangeEnd
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "authpb.Permission"
@@ -164,6 +183,7 @@ public struct Permission: WireMessage {
         self.permType = Permission.PermissionType(rawValue: Int32(truncatingIfNeeded: c.pointee.permtype.rawValue))
         self.key = arena.take(c.pointee.key)
         self.rangeEnd = arena.take(c.pointee.range_end)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -209,15 +229,20 @@ public struct Permission: WireMessage {
 }
 
 public struct Role: WireMessage {
-    public var name: Data = Data()
-    public var keyPermission: [Permission] = []
-    public var unknownFields = UnknownFields()
+    public var name: Data
+    public var keyPermission: [Permission]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = Data()
+        self.keyPermission = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: Data = Data(), keyPermission: [Permission] = []) {
         self.name = name
         self.keyPermission = keyPermission
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "authpb.Role"
@@ -248,6 +273,7 @@ public struct Role: WireMessage {
         let c = raw.assumingMemoryBound(to: Authpb__Role.self)
         self.name = arena.take(c.pointee.name)
         self.keyPermission = (0..<Int(c.pointee.n_keypermission)).map { i in Permission(_c: UnsafeRawPointer(c.pointee.keypermission[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {

@@ -3,26 +3,45 @@ import CEtcdProto
 import Foundation
 
 public struct Request: WireMessage {
-    public var id: UInt64 = 0
-    public var method: String = ""
-    public var path: String = ""
-    public var val: String = ""
-    public var dir: Bool = false
-    public var prevValue: String = ""
-    public var prevIndex: UInt64 = 0
-    public var prevExist: Bool? = nil
-    public var expiration: Int64 = 0
-    public var wait: Bool = false
-    public var since: UInt64 = 0
-    public var recursive: Bool = false
-    public var sorted: Bool = false
-    public var quorum: Bool = false
-    public var time: Int64 = 0
-    public var stream: Bool = false
-    public var refresh: Bool? = nil
-    public var unknownFields = UnknownFields()
+    public var id: UInt64
+    public var method: String
+    public var path: String
+    public var val: String
+    public var dir: Bool
+    public var prevValue: String
+    public var prevIndex: UInt64
+    public var prevExist: Bool?
+    public var expiration: Int64
+    public var wait: Bool
+    public var since: UInt64
+    public var recursive: Bool
+    public var sorted: Bool
+    public var quorum: Bool
+    public var time: Int64
+    public var stream: Bool
+    public var refresh: Bool?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.method = ""
+        self.path = ""
+        self.val = ""
+        self.dir = false
+        self.prevValue = ""
+        self.prevIndex = 0
+        self.prevExist = nil
+        self.expiration = 0
+        self.wait = false
+        self.since = 0
+        self.recursive = false
+        self.sorted = false
+        self.quorum = false
+        self.time = 0
+        self.stream = false
+        self.refresh = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: UInt64 = 0, method: String = "", path: String = "", val: String = "", dir: Bool = false, prevValue: String = "", prevIndex: UInt64 = 0, prevExist: Bool? = nil, expiration: Int64 = 0, wait: Bool = false, since: UInt64 = 0, recursive: Bool = false, sorted: Bool = false, quorum: Bool = false, time: Int64 = 0, stream: Bool = false, refresh: Bool? = nil) {
         self.id = id
@@ -42,6 +61,7 @@ public struct Request: WireMessage {
         self.time = time
         self.stream = stream
         self.refresh = refresh
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.Request"
@@ -183,15 +203,20 @@ public struct Request: WireMessage {
 }
 
 public struct Metadata: WireMessage {
-    public var nodeID: UInt64 = 0
-    public var clusterID: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var nodeID: UInt64
+    public var clusterID: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.nodeID = 0
+        self.clusterID = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(nodeID: UInt64 = 0, clusterID: UInt64 = 0) {
         self.nodeID = nodeID
         self.clusterID = clusterID
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.Metadata"

@@ -3,17 +3,23 @@ import CEtcdProto
 import Foundation
 
 public struct RequestHeader: WireMessage {
-    public var id: UInt64 = 0
-    public var username: String = ""
-    public var authRevision: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var id: UInt64
+    public var username: String
+    public var authRevision: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.username = ""
+        self.authRevision = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: UInt64 = 0, username: String = "", authRevision: UInt64 = 0) {
         self.id = id
         self.username = username
         self.authRevision = authRevision
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.RequestHeader"
@@ -42,6 +48,7 @@ public struct RequestHeader: WireMessage {
         self.id = c.pointee.id
         self.username = String(decoding: UnsafeRawBufferPointer(start: c.pointee.username.data, count: c.pointee.username.len), as: UTF8.self)
         self.authRevision = c.pointee.auth_revision
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -63,37 +70,67 @@ public struct RequestHeader: WireMessage {
 }
 
 public struct InternalRaftRequest: WireMessage {
-    public var header: RequestHeader? = nil
-    public var id: UInt64 = 0
-    public var v2: Request? = nil
-    public var range: RangeRequest? = nil
-    public var put: PutRequest? = nil
-    public var deleteRange: DeleteRangeRequest? = nil
-    public var txn: TxnRequest? = nil
-    public var compaction: CompactionRequest? = nil
-    public var leaseGrant: LeaseGrantRequest? = nil
-    public var leaseRevoke: LeaseRevokeRequest? = nil
-    public var alarm: AlarmRequest? = nil
-    public var leaseCheckpoint: LeaseCheckpointRequest? = nil
-    public var authEnable: AuthEnableRequest? = nil
-    public var authDisable: AuthDisableRequest? = nil
-    public var authenticate: InternalAuthenticateRequest? = nil
-    public var authUserAdd: AuthUserAddRequest? = nil
-    public var authUserDelete: AuthUserDeleteRequest? = nil
-    public var authUserGet: AuthUserGetRequest? = nil
-    public var authUserChangePassword: AuthUserChangePasswordRequest? = nil
-    public var authUserGrantRole: AuthUserGrantRoleRequest? = nil
-    public var authUserRevokeRole: AuthUserRevokeRoleRequest? = nil
-    public var authUserList: AuthUserListRequest? = nil
-    public var authRoleList: AuthRoleListRequest? = nil
-    public var authRoleAdd: AuthRoleAddRequest? = nil
-    public var authRoleDelete: AuthRoleDeleteRequest? = nil
-    public var authRoleGet: AuthRoleGetRequest? = nil
-    public var authRoleGrantPermission: AuthRoleGrantPermissionRequest? = nil
-    public var authRoleRevokePermission: AuthRoleRevokePermissionRequest? = nil
-    public var unknownFields = UnknownFields()
+    public var header: RequestHeader?
+    public var id: UInt64
+    public var v2: Request?
+    public var range: RangeRequest?
+    public var put: PutRequest?
+    public var deleteRange: DeleteRangeRequest?
+    public var txn: TxnRequest?
+    public var compaction: CompactionRequest?
+    public var leaseGrant: LeaseGrantRequest?
+    public var leaseRevoke: LeaseRevokeRequest?
+    public var alarm: AlarmRequest?
+    public var leaseCheckpoint: LeaseCheckpointRequest?
+    public var authEnable: AuthEnableRequest?
+    public var authDisable: AuthDisableRequest?
+    public var authenticate: InternalAuthenticateRequest?
+    public var authUserAdd: AuthUserAddRequest?
+    public var authUserDelete: AuthUserDeleteRequest?
+    public var authUserGet: AuthUserGetRequest?
+    public var authUserChangePassword: AuthUserChangePasswordRequest?
+    public var authUserGrantRole: AuthUserGrantRoleRequest?
+    public var authUserRevokeRole: AuthUserRevokeRoleRequest?
+    public var authUserList: AuthUserListRequest?
+    public var authRoleList: AuthRoleListRequest?
+    public var authRoleAdd: AuthRoleAddRequest?
+    public var authRoleDelete: AuthRoleDeleteRequest?
+    public var authRoleGet: AuthRoleGetRequest?
+    public var authRoleGrantPermission: AuthRoleGrantPermissionRequest?
+    public var authRoleRevokePermission: AuthRoleRevokePermissionRequest?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.id = 0
+        self.v2 = nil
+        self.range = nil
+        self.put = nil
+        self.deleteRange = nil
+        self.txn = nil
+        self.compaction = nil
+        self.leaseGrant = nil
+        self.leaseRevoke = nil
+        self.alarm = nil
+        self.leaseCheckpoint = nil
+        self.authEnable = nil
+        self.authDisable = nil
+        self.authenticate = nil
+        self.authUserAdd = nil
+        self.authUserDelete = nil
+        self.authUserGet = nil
+        self.authUserChangePassword = nil
+        self.authUserGrantRole = nil
+        self.authUserRevokeRole = nil
+        self.authUserList = nil
+        self.authRoleList = nil
+        self.authRoleAdd = nil
+        self.authRoleDelete = nil
+        self.authRoleGet = nil
+        self.authRoleGrantPermission = nil
+        self.authRoleRevokePermission = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: RequestHeader? = nil, id: UInt64 = 0, v2: Request? = nil, range: RangeRequest? = nil, put: PutRequest? = nil, deleteRange: DeleteRangeRequest? = nil, txn: TxnRequest? = nil, compaction: CompactionRequest? = nil, leaseGrant: LeaseGrantRequest? = nil, leaseRevoke: LeaseRevokeRequest? = nil, alarm: AlarmRequest? = nil, leaseCheckpoint: LeaseCheckpointRequest? = nil, authEnable: AuthEnableRequest? = nil, authDisable: AuthDisableRequest? = nil, authenticate: InternalAuthenticateRequest? = nil, authUserAdd: AuthUserAddRequest? = nil, authUserDelete: AuthUserDeleteRequest? = nil, authUserGet: AuthUserGetRequest? = nil, authUserChangePassword: AuthUserChangePasswordRequest? = nil, authUserGrantRole: AuthUserGrantRoleRequest? = nil, authUserRevokeRole: AuthUserRevokeRoleRequest? = nil, authUserList: AuthUserListRequest? = nil, authRoleList: AuthRoleListRequest? = nil, authRoleAdd: AuthRoleAddRequest? = nil, authRoleDelete: AuthRoleDeleteRequest? = nil, authRoleGet: AuthRoleGetRequest? = nil, authRoleGrantPermission: AuthRoleGrantPermissionRequest? = nil, authRoleRevokePermission: AuthRoleRevokePermissionRequest? = nil) {
         self.header = header
@@ -124,6 +161,7 @@ public struct InternalRaftRequest: WireMessage {
         self.authRoleGet = authRoleGet
         self.authRoleGrantPermission = authRoleGrantPermission
         self.authRoleRevokePermission = authRoleRevokePermission
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.InternalRaftRequest"
@@ -281,6 +319,7 @@ public struct InternalRaftRequest: WireMessage {
         self.authRoleGet = c.pointee.auth_role_get.map { AuthRoleGetRequest(_c: UnsafeRawPointer($0), arena) }
         self.authRoleGrantPermission = c.pointee.auth_role_grant_permission.map { AuthRoleGrantPermissionRequest(_c: UnsafeRawPointer($0), arena) }
         self.authRoleRevokePermission = c.pointee.auth_role_revoke_permission.map { AuthRoleRevokePermissionRequest(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -352,9 +391,11 @@ public struct InternalRaftRequest: WireMessage {
 }
 
 public struct EmptyResponse: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.EmptyResponse"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.EmptyResponse", [
@@ -373,6 +414,7 @@ public struct EmptyResponse: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -381,21 +423,28 @@ public struct EmptyResponse: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.EmptyResponse")
+        self.init()
     }
 }
 
 public struct InternalAuthenticateRequest: WireMessage {
-    public var name: String = ""
-    public var password: String = ""
-    public var simpleToken: String = ""
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var password: String
+    public var simpleToken: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.password = ""
+        self.simpleToken = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "", password: String = "", simpleToken: String = "") {
         self.name = name
         self.password = password
         self.simpleToken = simpleToken
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.InternalAuthenticateRequest"
@@ -424,6 +473,7 @@ public struct InternalAuthenticateRequest: WireMessage {
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
         self.password = String(decoding: UnsafeRawBufferPointer(start: c.pointee.password.data, count: c.pointee.password.len), as: UTF8.self)
         self.simpleToken = String(decoding: UnsafeRawBufferPointer(start: c.pointee.simple_token.data, count: c.pointee.simple_token.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {

@@ -27,19 +27,26 @@ public struct AlarmType: WireEnum {
 }
 
 public struct ResponseHeader: WireMessage {
-    public var clusterID: UInt64 = 0
-    public var memberID: UInt64 = 0
-    public var revision: Int64 = 0
-    public var raftTerm: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var clusterID: UInt64
+    public var memberID: UInt64
+    public var revision: Int64
+    public var raftTerm: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.clusterID = 0
+        self.memberID = 0
+        self.revision = 0
+        self.raftTerm = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(clusterID: UInt64 = 0, memberID: UInt64 = 0, revision: Int64 = 0, raftTerm: UInt64 = 0) {
         self.clusterID = clusterID
         self.memberID = memberID
         self.revision = revision
         self.raftTerm = raftTerm
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.ResponseHeader"
@@ -71,6 +78,7 @@ public struct ResponseHeader: WireMessage {
         self.memberID = c.pointee.member_id
         self.revision = c.pointee.revision
         self.raftTerm = c.pointee.raft_term
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -94,22 +102,37 @@ public struct ResponseHeader: WireMessage {
 }
 
 public struct RangeRequest: WireMessage {
-    public var key: Data = Data()
-    public var rangeEnd: Data = Data()
-    public var limit: Int64 = 0
-    public var revision: Int64 = 0
-    public var sortOrder: RangeRequest.SortOrder = RangeRequest.SortOrder(rawValue: 0)
-    public var sortTarget: RangeRequest.SortTarget = RangeRequest.SortTarget(rawValue: 0)
-    public var serializable: Bool = false
-    public var keysOnly: Bool = false
-    public var countOnly: Bool = false
-    public var minModRevision: Int64 = 0
-    public var maxModRevision: Int64 = 0
-    public var minCreateRevision: Int64 = 0
-    public var maxCreateRevision: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var key: Data
+    public var rangeEnd: Data
+    public var limit: Int64
+    public var revision: Int64
+    public var sortOrder: RangeRequest.SortOrder
+    public var sortTarget: RangeRequest.SortTarget
+    public var serializable: Bool
+    public var keysOnly: Bool
+    public var countOnly: Bool
+    public var minModRevision: Int64
+    public var maxModRevision: Int64
+    public var minCreateRevision: Int64
+    public var maxCreateRevision: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.key = Data()
+        self.rangeEnd = Data()
+        self.limit = 0
+        self.revision = 0
+        self.sortOrder = RangeRequest.SortOrder(rawValue: 0)
+        self.sortTarget = RangeRequest.SortTarget(rawValue: 0)
+        self.serializable = false
+        self.keysOnly = false
+        self.countOnly = false
+        self.minModRevision = 0
+        self.maxModRevision = 0
+        self.minCreateRevision = 0
+        self.maxCreateRevision = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(key: Data = Data(), rangeEnd: Data = Data(), limit: Int64 = 0, revision: Int64 = 0, sortOrder: RangeRequest.SortOrder = RangeRequest.SortOrder(rawValue: 0), sortTarget: RangeRequest.SortTarget = RangeRequest.SortTarget(rawValue: 0), serializable: Bool = false, keysOnly: Bool = false, countOnly: Bool = false, minModRevision: Int64 = 0, maxModRevision: Int64 = 0, minCreateRevision: Int64 = 0, maxCreateRevision: Int64 = 0) {
         self.key = key
@@ -125,6 +148,7 @@ public struct RangeRequest: WireMessage {
         self.maxModRevision = maxModRevision
         self.minCreateRevision = minCreateRevision
         self.maxCreateRevision = maxCreateRevision
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.RangeRequest"
@@ -183,6 +207,7 @@ public struct RangeRequest: WireMessage {
         self.maxModRevision = c.pointee.max_mod_revision
         self.minCreateRevision = c.pointee.min_create_revision
         self.maxCreateRevision = c.pointee.max_create_revision
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -278,19 +303,26 @@ public struct RangeRequest: WireMessage {
 }
 
 public struct RangeResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var kvs: [KeyValue] = []
-    public var more: Bool = false
-    public var count: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var kvs: [KeyValue]
+    public var more: Bool
+    public var count: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.kvs = []
+        self.more = false
+        self.count = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, kvs: [KeyValue] = [], more: Bool = false, count: Int64 = 0) {
         self.header = header
         self.kvs = kvs
         self.more = more
         self.count = count
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.RangeResponse"
@@ -329,6 +361,7 @@ public struct RangeResponse: WireMessage {
         self.kvs = (0..<Int(c.pointee.n_kvs)).map { i in KeyValue(_c: UnsafeRawPointer(c.pointee.kvs[i]!), arena) }
         self.more = c.pointee.more != 0
         self.count = c.pointee.count
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -354,15 +387,23 @@ public struct RangeResponse: WireMessage {
 }
 
 public struct PutRequest: WireMessage {
-    public var key: Data = Data()
-    public var value: Data = Data()
-    public var lease: Int64 = 0
-    public var prevKv: Bool = false
-    public var ignoreValue: Bool = false
-    public var ignoreLease: Bool = false
-    public var unknownFields = UnknownFields()
+    public var key: Data
+    public var value: Data
+    public var lease: Int64
+    public var prevKv: Bool
+    public var ignoreValue: Bool
+    public var ignoreLease: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.key = Data()
+        self.value = Data()
+        self.lease = 0
+        self.prevKv = false
+        self.ignoreValue = false
+        self.ignoreLease = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(key: Data = Data(), value: Data = Data(), lease: Int64 = 0, prevKv: Bool = false, ignoreValue: Bool = false, ignoreLease: Bool = false) {
         self.key = key
@@ -371,6 +412,7 @@ public struct PutRequest: WireMessage {
         self.prevKv = prevKv
         self.ignoreValue = ignoreValue
         self.ignoreLease = ignoreLease
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.PutRequest"
@@ -408,6 +450,7 @@ public struct PutRequest: WireMessage {
         self.prevKv = c.pointee.prev_kv != 0
         self.ignoreValue = c.pointee.ignore_value != 0
         self.ignoreLease = c.pointee.ignore_lease != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -435,15 +478,20 @@ public struct PutRequest: WireMessage {
 }
 
 public struct PutResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var prevKv: KeyValue? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var prevKv: KeyValue?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.prevKv = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, prevKv: KeyValue? = nil) {
         self.header = header
         self.prevKv = prevKv
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.PutResponse"
@@ -473,6 +521,7 @@ public struct PutResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__PutResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.prevKv = c.pointee.prev_kv.map { KeyValue(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -492,17 +541,23 @@ public struct PutResponse: WireMessage {
 }
 
 public struct DeleteRangeRequest: WireMessage {
-    public var key: Data = Data()
-    public var rangeEnd: Data = Data()
-    public var prevKv: Bool = false
-    public var unknownFields = UnknownFields()
+    public var key: Data
+    public var rangeEnd: Data
+    public var prevKv: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.key = Data()
+        self.rangeEnd = Data()
+        self.prevKv = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(key: Data = Data(), rangeEnd: Data = Data(), prevKv: Bool = false) {
         self.key = key
         self.rangeEnd = rangeEnd
         self.prevKv = prevKv
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.DeleteRangeRequest"
@@ -531,6 +586,7 @@ public struct DeleteRangeRequest: WireMessage {
         self.key = arena.take(c.pointee.key)
         self.rangeEnd = arena.take(c.pointee.range_end)
         self.prevKv = c.pointee.prev_kv != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -552,17 +608,23 @@ public struct DeleteRangeRequest: WireMessage {
 }
 
 public struct DeleteRangeResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var deleted: Int64 = 0
-    public var prevKvs: [KeyValue] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var deleted: Int64
+    public var prevKvs: [KeyValue]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.deleted = 0
+        self.prevKvs = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, deleted: Int64 = 0, prevKvs: [KeyValue] = []) {
         self.header = header
         self.deleted = deleted
         self.prevKvs = prevKvs
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.DeleteRangeResponse"
@@ -598,6 +660,7 @@ public struct DeleteRangeResponse: WireMessage {
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.deleted = c.pointee.deleted
         self.prevKvs = (0..<Int(c.pointee.n_prev_kvs)).map { i in KeyValue(_c: UnsafeRawPointer(c.pointee.prev_kvs[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -621,8 +684,8 @@ public struct DeleteRangeResponse: WireMessage {
 }
 
 public struct RequestOp: WireMessage {
-    public var request: Request? = nil
-    public var unknownFields = UnknownFields()
+    public var request: Request?
+    public var unknownFields: UnknownFields
 
     public indirect enum Request: Hashable, Sendable {
         case requestRange(RangeRequest)
@@ -631,10 +694,14 @@ public struct RequestOp: WireMessage {
         case requestTxn(TxnRequest)
     }
 
-    public init() {}
+    public init() {
+        self.request = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(request: Request? = nil) {
         self.request = request
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.RequestOp"
@@ -680,6 +747,7 @@ public struct RequestOp: WireMessage {
         case 4: self.request = .requestTxn(TxnRequest(_c: UnsafeRawPointer(c.pointee.request_txn), arena))
         default: self.request = nil
         }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -703,8 +771,8 @@ public struct RequestOp: WireMessage {
 }
 
 public struct ResponseOp: WireMessage {
-    public var response: Response? = nil
-    public var unknownFields = UnknownFields()
+    public var response: Response?
+    public var unknownFields: UnknownFields
 
     public indirect enum Response: Hashable, Sendable {
         case responseRange(RangeResponse)
@@ -713,10 +781,14 @@ public struct ResponseOp: WireMessage {
         case responseTxn(TxnResponse)
     }
 
-    public init() {}
+    public init() {
+        self.response = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(response: Response? = nil) {
         self.response = response
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.ResponseOp"
@@ -762,6 +834,7 @@ public struct ResponseOp: WireMessage {
         case 4: self.response = .responseTxn(TxnResponse(_c: UnsafeRawPointer(c.pointee.response_txn), arena))
         default: self.response = nil
         }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -785,12 +858,12 @@ public struct ResponseOp: WireMessage {
 }
 
 public struct Compare: WireMessage {
-    public var result: Compare.CompareResult = Compare.CompareResult(rawValue: 0)
-    public var target: Compare.CompareTarget = Compare.CompareTarget(rawValue: 0)
-    public var key: Data = Data()
-    public var rangeEnd: Data = Data()
-    public var targetUnion: TargetUnion? = nil
-    public var unknownFields = UnknownFields()
+    public var result: Compare.CompareResult
+    public var target: Compare.CompareTarget
+    public var key: Data
+    public var rangeEnd: Data
+    public var targetUnion: TargetUnion?
+    public var unknownFields: UnknownFields
 
     public enum TargetUnion: Hashable, Sendable {
         case version(Int64)
@@ -800,7 +873,14 @@ public struct Compare: WireMessage {
         case lease(Int64)
     }
 
-    public init() {}
+    public init() {
+        self.result = Compare.CompareResult(rawValue: 0)
+        self.target = Compare.CompareTarget(rawValue: 0)
+        self.key = Data()
+        self.rangeEnd = Data()
+        self.targetUnion = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(result: Compare.CompareResult = Compare.CompareResult(rawValue: 0), target: Compare.CompareTarget = Compare.CompareTarget(rawValue: 0), key: Data = Data(), rangeEnd: Data = Data(), targetUnion: TargetUnion? = nil) {
         self.result = result
@@ -808,6 +888,7 @@ public struct Compare: WireMessage {
         self.key = key
         self.rangeEnd = rangeEnd
         self.targetUnion = targetUnion
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.Compare"
@@ -870,6 +951,7 @@ public struct Compare: WireMessage {
         case 8: self.targetUnion = .lease(c.pointee.lease)
         default: self.targetUnion = nil
         }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -960,17 +1042,23 @@ public struct Compare: WireMessage {
 }
 
 public struct TxnRequest: WireMessage {
-    public var compare: [Compare] = []
-    public var success: [RequestOp] = []
-    public var failure: [RequestOp] = []
-    public var unknownFields = UnknownFields()
+    public var compare: [Compare]
+    public var success: [RequestOp]
+    public var failure: [RequestOp]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.compare = []
+        self.success = []
+        self.failure = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(compare: [Compare] = [], success: [RequestOp] = [], failure: [RequestOp] = []) {
         self.compare = compare
         self.success = success
         self.failure = failure
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.TxnRequest"
@@ -1014,6 +1102,7 @@ public struct TxnRequest: WireMessage {
         self.compare = (0..<Int(c.pointee.n_compare)).map { i in Compare(_c: UnsafeRawPointer(c.pointee.compare[i]!), arena) }
         self.success = (0..<Int(c.pointee.n_success)).map { i in RequestOp(_c: UnsafeRawPointer(c.pointee.success[i]!), arena) }
         self.failure = (0..<Int(c.pointee.n_failure)).map { i in RequestOp(_c: UnsafeRawPointer(c.pointee.failure[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1041,17 +1130,23 @@ public struct TxnRequest: WireMessage {
 }
 
 public struct TxnResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var succeeded: Bool = false
-    public var responses: [ResponseOp] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var succeeded: Bool
+    public var responses: [ResponseOp]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.succeeded = false
+        self.responses = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, succeeded: Bool = false, responses: [ResponseOp] = []) {
         self.header = header
         self.succeeded = succeeded
         self.responses = responses
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.TxnResponse"
@@ -1087,6 +1182,7 @@ public struct TxnResponse: WireMessage {
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.succeeded = c.pointee.succeeded != 0
         self.responses = (0..<Int(c.pointee.n_responses)).map { i in ResponseOp(_c: UnsafeRawPointer(c.pointee.responses[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1110,15 +1206,20 @@ public struct TxnResponse: WireMessage {
 }
 
 public struct CompactionRequest: WireMessage {
-    public var revision: Int64 = 0
-    public var physical: Bool = false
-    public var unknownFields = UnknownFields()
+    public var revision: Int64
+    public var physical: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.revision = 0
+        self.physical = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(revision: Int64 = 0, physical: Bool = false) {
         self.revision = revision
         self.physical = physical
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.CompactionRequest"
@@ -1144,6 +1245,7 @@ public struct CompactionRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__CompactionRequest.self)
         self.revision = c.pointee.revision
         self.physical = c.pointee.physical != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1163,13 +1265,17 @@ public struct CompactionRequest: WireMessage {
 }
 
 public struct CompactionResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.CompactionResponse"
@@ -1194,6 +1300,7 @@ public struct CompactionResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__CompactionResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1211,9 +1318,11 @@ public struct CompactionResponse: WireMessage {
 }
 
 public struct HashRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.HashRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.HashRequest", [
@@ -1232,6 +1341,7 @@ public struct HashRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1240,17 +1350,22 @@ public struct HashRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.HashRequest")
+        self.init()
     }
 }
 
 public struct HashKVRequest: WireMessage {
-    public var revision: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var revision: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.revision = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(revision: Int64 = 0) {
         self.revision = revision
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.HashKVRequest"
@@ -1273,6 +1388,7 @@ public struct HashKVRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__HashKVRequest.self)
         self.revision = c.pointee.revision
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1290,17 +1406,23 @@ public struct HashKVRequest: WireMessage {
 }
 
 public struct HashKVResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var hash: UInt32 = 0
-    public var compactRevision: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var hash: UInt32
+    public var compactRevision: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.hash = 0
+        self.compactRevision = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, hash: UInt32 = 0, compactRevision: Int64 = 0) {
         self.header = header
         self.hash = hash
         self.compactRevision = compactRevision
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.HashKVResponse"
@@ -1331,6 +1453,7 @@ public struct HashKVResponse: WireMessage {
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.hash = c.pointee.hash
         self.compactRevision = c.pointee.compact_revision
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1352,15 +1475,20 @@ public struct HashKVResponse: WireMessage {
 }
 
 public struct HashResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var hash: UInt32 = 0
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var hash: UInt32
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.hash = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, hash: UInt32 = 0) {
         self.header = header
         self.hash = hash
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.HashResponse"
@@ -1388,6 +1516,7 @@ public struct HashResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__HashResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.hash = c.pointee.hash
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1407,9 +1536,11 @@ public struct HashResponse: WireMessage {
 }
 
 public struct SnapshotRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.SnapshotRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.SnapshotRequest", [
@@ -1428,6 +1559,7 @@ public struct SnapshotRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1436,21 +1568,28 @@ public struct SnapshotRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.SnapshotRequest")
+        self.init()
     }
 }
 
 public struct SnapshotResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var remainingBytes: UInt64 = 0
-    public var blob: Data = Data()
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var remainingBytes: UInt64
+    public var blob: Data
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.remainingBytes = 0
+        self.blob = Data()
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, remainingBytes: UInt64 = 0, blob: Data = Data()) {
         self.header = header
         self.remainingBytes = remainingBytes
         self.blob = blob
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.SnapshotResponse"
@@ -1481,6 +1620,7 @@ public struct SnapshotResponse: WireMessage {
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.remainingBytes = c.pointee.remaining_bytes
         self.blob = arena.take(c.pointee.blob)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1502,8 +1642,8 @@ public struct SnapshotResponse: WireMessage {
 }
 
 public struct WatchRequest: WireMessage {
-    public var requestUnion: RequestUnion? = nil
-    public var unknownFields = UnknownFields()
+    public var requestUnion: RequestUnion?
+    public var unknownFields: UnknownFields
 
     public indirect enum RequestUnion: Hashable, Sendable {
         case createRequest(WatchCreateRequest)
@@ -1511,10 +1651,14 @@ public struct WatchRequest: WireMessage {
         case progressRequest(WatchProgressRequest)
     }
 
-    public init() {}
+    public init() {
+        self.requestUnion = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(requestUnion: RequestUnion? = nil) {
         self.requestUnion = requestUnion
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.WatchRequest"
@@ -1555,6 +1699,7 @@ public struct WatchRequest: WireMessage {
         case 3: self.requestUnion = .progressRequest(WatchProgressRequest(_c: UnsafeRawPointer(c.pointee.progress_request), arena))
         default: self.requestUnion = nil
         }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1576,17 +1721,27 @@ public struct WatchRequest: WireMessage {
 }
 
 public struct WatchCreateRequest: WireMessage {
-    public var key: Data = Data()
-    public var rangeEnd: Data = Data()
-    public var startRevision: Int64 = 0
-    public var progressNotify: Bool = false
-    public var filters: [WatchCreateRequest.FilterType] = []
-    public var prevKv: Bool = false
-    public var watchID: Int64 = 0
-    public var fragment: Bool = false
-    public var unknownFields = UnknownFields()
+    public var key: Data
+    public var rangeEnd: Data
+    public var startRevision: Int64
+    public var progressNotify: Bool
+    public var filters: [WatchCreateRequest.FilterType]
+    public var prevKv: Bool
+    public var watchID: Int64
+    public var fragment: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.key = Data()
+        self.rangeEnd = Data()
+        self.startRevision = 0
+        self.progressNotify = false
+        self.filters = []
+        self.prevKv = false
+        self.watchID = 0
+        self.fragment = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(key: Data = Data(), rangeEnd: Data = Data(), startRevision: Int64 = 0, progressNotify: Bool = false, filters: [WatchCreateRequest.FilterType] = [], prevKv: Bool = false, watchID: Int64 = 0, fragment: Bool = false) {
         self.key = key
@@ -1597,6 +1752,7 @@ public struct WatchCreateRequest: WireMessage {
         self.prevKv = prevKv
         self.watchID = watchID
         self.fragment = fragment
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.WatchCreateRequest"
@@ -1645,6 +1801,7 @@ public struct WatchCreateRequest: WireMessage {
         self.prevKv = c.pointee.prev_kv != 0
         self.watchID = c.pointee.watch_id
         self.fragment = c.pointee.fragment != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1699,13 +1856,17 @@ public struct WatchCreateRequest: WireMessage {
 }
 
 public struct WatchCancelRequest: WireMessage {
-    public var watchID: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var watchID: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.watchID = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(watchID: Int64 = 0) {
         self.watchID = watchID
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.WatchCancelRequest"
@@ -1728,6 +1889,7 @@ public struct WatchCancelRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__WatchCancelRequest.self)
         self.watchID = c.pointee.watch_id
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1745,9 +1907,11 @@ public struct WatchCancelRequest: WireMessage {
 }
 
 public struct WatchProgressRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.WatchProgressRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.WatchProgressRequest", [
@@ -1766,6 +1930,7 @@ public struct WatchProgressRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1774,21 +1939,32 @@ public struct WatchProgressRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.WatchProgressRequest")
+        self.init()
     }
 }
 
 public struct WatchResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var watchID: Int64 = 0
-    public var created: Bool = false
-    public var canceled: Bool = false
-    public var compactRevision: Int64 = 0
-    public var cancelReason: String = ""
-    public var fragment: Bool = false
-    public var events: [Event] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var watchID: Int64
+    public var created: Bool
+    public var canceled: Bool
+    public var compactRevision: Int64
+    public var cancelReason: String
+    public var fragment: Bool
+    public var events: [Event]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.watchID = 0
+        self.created = false
+        self.canceled = false
+        self.compactRevision = 0
+        self.cancelReason = ""
+        self.fragment = false
+        self.events = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, watchID: Int64 = 0, created: Bool = false, canceled: Bool = false, compactRevision: Int64 = 0, cancelReason: String = "", fragment: Bool = false, events: [Event] = []) {
         self.header = header
@@ -1799,6 +1975,7 @@ public struct WatchResponse: WireMessage {
         self.cancelReason = cancelReason
         self.fragment = fragment
         self.events = events
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.WatchResponse"
@@ -1849,6 +2026,7 @@ public struct WatchResponse: WireMessage {
         self.cancelReason = String(decoding: UnsafeRawBufferPointer(start: c.pointee.cancel_reason.data, count: c.pointee.cancel_reason.len), as: UTF8.self)
         self.fragment = c.pointee.fragment != 0
         self.events = (0..<Int(c.pointee.n_events)).map { i in Event(_c: UnsafeRawPointer(c.pointee.events[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1882,15 +2060,20 @@ public struct WatchResponse: WireMessage {
 }
 
 public struct LeaseGrantRequest: WireMessage {
-    public var ttl: Int64 = 0
-    public var id: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var ttl: Int64
+    public var id: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.ttl = 0
+        self.id = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(ttl: Int64 = 0, id: Int64 = 0) {
         self.ttl = ttl
         self.id = id
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseGrantRequest"
@@ -1916,6 +2099,7 @@ public struct LeaseGrantRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseGrantRequest.self)
         self.ttl = c.pointee.ttl
         self.id = c.pointee.id
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -1935,19 +2119,26 @@ public struct LeaseGrantRequest: WireMessage {
 }
 
 public struct LeaseGrantResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var id: Int64 = 0
-    public var ttl: Int64 = 0
-    public var error: String = ""
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var id: Int64
+    public var ttl: Int64
+    public var error: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.id = 0
+        self.ttl = 0
+        self.error = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, id: Int64 = 0, ttl: Int64 = 0, error: String = "") {
         self.header = header
         self.id = id
         self.ttl = ttl
         self.error = error
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseGrantResponse"
@@ -1981,6 +2172,7 @@ public struct LeaseGrantResponse: WireMessage {
         self.id = c.pointee.id
         self.ttl = c.pointee.ttl
         self.error = String(decoding: UnsafeRawBufferPointer(start: c.pointee.error.data, count: c.pointee.error.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2004,13 +2196,17 @@ public struct LeaseGrantResponse: WireMessage {
 }
 
 public struct LeaseRevokeRequest: WireMessage {
-    public var id: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var id: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: Int64 = 0) {
         self.id = id
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseRevokeRequest"
@@ -2033,6 +2229,7 @@ public struct LeaseRevokeRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseRevokeRequest.self)
         self.id = c.pointee.id
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2050,13 +2247,17 @@ public struct LeaseRevokeRequest: WireMessage {
 }
 
 public struct LeaseRevokeResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseRevokeResponse"
@@ -2081,6 +2282,7 @@ public struct LeaseRevokeResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseRevokeResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2098,15 +2300,20 @@ public struct LeaseRevokeResponse: WireMessage {
 }
 
 public struct LeaseCheckpoint: WireMessage {
-    public var id: Int64 = 0
-    public var remainingTTL: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var id: Int64
+    public var remainingTTL: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.remainingTTL = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: Int64 = 0, remainingTTL: Int64 = 0) {
         self.id = id
         self.remainingTTL = remainingTTL
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseCheckpoint"
@@ -2132,6 +2339,7 @@ public struct LeaseCheckpoint: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseCheckpoint.self)
         self.id = c.pointee.id
         self.remainingTTL = c.pointee.remaining_ttl
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2151,13 +2359,17 @@ public struct LeaseCheckpoint: WireMessage {
 }
 
 public struct LeaseCheckpointRequest: WireMessage {
-    public var checkpoints: [LeaseCheckpoint] = []
-    public var unknownFields = UnknownFields()
+    public var checkpoints: [LeaseCheckpoint]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.checkpoints = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(checkpoints: [LeaseCheckpoint] = []) {
         self.checkpoints = checkpoints
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseCheckpointRequest"
@@ -2185,6 +2397,7 @@ public struct LeaseCheckpointRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseCheckpointRequest.self)
         self.checkpoints = (0..<Int(c.pointee.n_checkpoints)).map { i in LeaseCheckpoint(_c: UnsafeRawPointer(c.pointee.checkpoints[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2204,13 +2417,17 @@ public struct LeaseCheckpointRequest: WireMessage {
 }
 
 public struct LeaseCheckpointResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseCheckpointResponse"
@@ -2235,6 +2452,7 @@ public struct LeaseCheckpointResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseCheckpointResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2252,13 +2470,17 @@ public struct LeaseCheckpointResponse: WireMessage {
 }
 
 public struct LeaseKeepAliveRequest: WireMessage {
-    public var id: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var id: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: Int64 = 0) {
         self.id = id
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseKeepAliveRequest"
@@ -2281,6 +2503,7 @@ public struct LeaseKeepAliveRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseKeepAliveRequest.self)
         self.id = c.pointee.id
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2298,17 +2521,23 @@ public struct LeaseKeepAliveRequest: WireMessage {
 }
 
 public struct LeaseKeepAliveResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var id: Int64 = 0
-    public var ttl: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var id: Int64
+    public var ttl: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.id = 0
+        self.ttl = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, id: Int64 = 0, ttl: Int64 = 0) {
         self.header = header
         self.id = id
         self.ttl = ttl
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseKeepAliveResponse"
@@ -2339,6 +2568,7 @@ public struct LeaseKeepAliveResponse: WireMessage {
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.id = c.pointee.id
         self.ttl = c.pointee.ttl
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2360,15 +2590,20 @@ public struct LeaseKeepAliveResponse: WireMessage {
 }
 
 public struct LeaseTimeToLiveRequest: WireMessage {
-    public var id: Int64 = 0
-    public var keys: Bool = false
-    public var unknownFields = UnknownFields()
+    public var id: Int64
+    public var keys: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.keys = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: Int64 = 0, keys: Bool = false) {
         self.id = id
         self.keys = keys
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseTimeToLiveRequest"
@@ -2394,6 +2629,7 @@ public struct LeaseTimeToLiveRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseTimeToLiveRequest.self)
         self.id = c.pointee.id
         self.keys = c.pointee.keys != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2413,14 +2649,21 @@ public struct LeaseTimeToLiveRequest: WireMessage {
 }
 
 public struct LeaseTimeToLiveResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var id: Int64 = 0
-    public var ttl: Int64 = 0
-    public var grantedTTL: Int64 = 0
-    public var keys: [Data] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var id: Int64
+    public var ttl: Int64
+    public var grantedTTL: Int64
+    public var keys: [Data]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.id = 0
+        self.ttl = 0
+        self.grantedTTL = 0
+        self.keys = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, id: Int64 = 0, ttl: Int64 = 0, grantedTTL: Int64 = 0, keys: [Data] = []) {
         self.header = header
@@ -2428,6 +2671,7 @@ public struct LeaseTimeToLiveResponse: WireMessage {
         self.ttl = ttl
         self.grantedTTL = grantedTTL
         self.keys = keys
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseTimeToLiveResponse"
@@ -2469,6 +2713,7 @@ public struct LeaseTimeToLiveResponse: WireMessage {
         self.ttl = c.pointee.ttl
         self.grantedTTL = c.pointee.grantedttl
         self.keys = (0..<Int(c.pointee.n_keys)).map { i in arena.take(c.pointee.keys[i]) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2496,9 +2741,11 @@ public struct LeaseTimeToLiveResponse: WireMessage {
 }
 
 public struct LeaseLeasesRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.LeaseLeasesRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.LeaseLeasesRequest", [
@@ -2517,6 +2764,7 @@ public struct LeaseLeasesRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2525,17 +2773,22 @@ public struct LeaseLeasesRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.LeaseLeasesRequest")
+        self.init()
     }
 }
 
 public struct LeaseStatus: WireMessage {
-    public var id: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var id: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: Int64 = 0) {
         self.id = id
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseStatus"
@@ -2558,6 +2811,7 @@ public struct LeaseStatus: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseStatus.self)
         self.id = c.pointee.id
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2575,15 +2829,20 @@ public struct LeaseStatus: WireMessage {
 }
 
 public struct LeaseLeasesResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var leases: [LeaseStatus] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var leases: [LeaseStatus]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.leases = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, leases: [LeaseStatus] = []) {
         self.header = header
         self.leases = leases
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.LeaseLeasesResponse"
@@ -2616,6 +2875,7 @@ public struct LeaseLeasesResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseLeasesResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.leases = (0..<Int(c.pointee.n_leases)).map { i in LeaseStatus(_c: UnsafeRawPointer(c.pointee.leases[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2637,14 +2897,21 @@ public struct LeaseLeasesResponse: WireMessage {
 }
 
 public struct Member: WireMessage {
-    public var id: UInt64 = 0
-    public var name: String = ""
-    public var peerURLs: [String] = []
-    public var clientURLs: [String] = []
-    public var isLearner: Bool = false
-    public var unknownFields = UnknownFields()
+    public var id: UInt64
+    public var name: String
+    public var peerURLs: [String]
+    public var clientURLs: [String]
+    public var isLearner: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.name = ""
+        self.peerURLs = []
+        self.clientURLs = []
+        self.isLearner = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: UInt64 = 0, name: String = "", peerURLs: [String] = [], clientURLs: [String] = [], isLearner: Bool = false) {
         self.id = id
@@ -2652,6 +2919,7 @@ public struct Member: WireMessage {
         self.peerURLs = peerURLs
         self.clientURLs = clientURLs
         self.isLearner = isLearner
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.Member"
@@ -2696,6 +2964,7 @@ public struct Member: WireMessage {
         self.peerURLs = (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
         self.clientURLs = (0..<Int(c.pointee.n_clienturls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.clienturls[i].data, count: c.pointee.clienturls[i].len), as: UTF8.self) }
         self.isLearner = c.pointee.islearner != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2725,15 +2994,20 @@ public struct Member: WireMessage {
 }
 
 public struct MemberAddRequest: WireMessage {
-    public var peerURLs: [String] = []
-    public var isLearner: Bool = false
-    public var unknownFields = UnknownFields()
+    public var peerURLs: [String]
+    public var isLearner: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.peerURLs = []
+        self.isLearner = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(peerURLs: [String] = [], isLearner: Bool = false) {
         self.peerURLs = peerURLs
         self.isLearner = isLearner
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberAddRequest"
@@ -2764,6 +3038,7 @@ public struct MemberAddRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberAddRequest.self)
         self.peerURLs = (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
         self.isLearner = c.pointee.islearner != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2785,17 +3060,23 @@ public struct MemberAddRequest: WireMessage {
 }
 
 public struct MemberAddResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var member: Member? = nil
-    public var members: [Member] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var member: Member?
+    public var members: [Member]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.member = nil
+        self.members = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, member: Member? = nil, members: [Member] = []) {
         self.header = header
         self.member = member
         self.members = members
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberAddResponse"
@@ -2833,6 +3114,7 @@ public struct MemberAddResponse: WireMessage {
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.member = c.pointee.member.map { Member(_c: UnsafeRawPointer($0), arena) }
         self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2856,13 +3138,17 @@ public struct MemberAddResponse: WireMessage {
 }
 
 public struct MemberRemoveRequest: WireMessage {
-    public var id: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var id: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: UInt64 = 0) {
         self.id = id
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberRemoveRequest"
@@ -2885,6 +3171,7 @@ public struct MemberRemoveRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberRemoveRequest.self)
         self.id = c.pointee.id
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2902,15 +3189,20 @@ public struct MemberRemoveRequest: WireMessage {
 }
 
 public struct MemberRemoveResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var members: [Member] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var members: [Member]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.members = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, members: [Member] = []) {
         self.header = header
         self.members = members
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberRemoveResponse"
@@ -2943,6 +3235,7 @@ public struct MemberRemoveResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberRemoveResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -2964,15 +3257,20 @@ public struct MemberRemoveResponse: WireMessage {
 }
 
 public struct MemberUpdateRequest: WireMessage {
-    public var id: UInt64 = 0
-    public var peerURLs: [String] = []
-    public var unknownFields = UnknownFields()
+    public var id: UInt64
+    public var peerURLs: [String]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.peerURLs = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: UInt64 = 0, peerURLs: [String] = []) {
         self.id = id
         self.peerURLs = peerURLs
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberUpdateRequest"
@@ -3003,6 +3301,7 @@ public struct MemberUpdateRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberUpdateRequest.self)
         self.id = c.pointee.id
         self.peerURLs = (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3024,15 +3323,20 @@ public struct MemberUpdateRequest: WireMessage {
 }
 
 public struct MemberUpdateResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var members: [Member] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var members: [Member]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.members = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, members: [Member] = []) {
         self.header = header
         self.members = members
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberUpdateResponse"
@@ -3065,6 +3369,7 @@ public struct MemberUpdateResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberUpdateResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3086,9 +3391,11 @@ public struct MemberUpdateResponse: WireMessage {
 }
 
 public struct MemberListRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.MemberListRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.MemberListRequest", [
@@ -3107,6 +3414,7 @@ public struct MemberListRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3115,19 +3423,25 @@ public struct MemberListRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.MemberListRequest")
+        self.init()
     }
 }
 
 public struct MemberListResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var members: [Member] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var members: [Member]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.members = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, members: [Member] = []) {
         self.header = header
         self.members = members
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberListResponse"
@@ -3160,6 +3474,7 @@ public struct MemberListResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberListResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3181,13 +3496,17 @@ public struct MemberListResponse: WireMessage {
 }
 
 public struct MemberPromoteRequest: WireMessage {
-    public var id: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var id: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.id = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(id: UInt64 = 0) {
         self.id = id
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberPromoteRequest"
@@ -3210,6 +3529,7 @@ public struct MemberPromoteRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberPromoteRequest.self)
         self.id = c.pointee.id
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3227,15 +3547,20 @@ public struct MemberPromoteRequest: WireMessage {
 }
 
 public struct MemberPromoteResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var members: [Member] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var members: [Member]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.members = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, members: [Member] = []) {
         self.header = header
         self.members = members
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MemberPromoteResponse"
@@ -3268,6 +3593,7 @@ public struct MemberPromoteResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberPromoteResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3289,9 +3615,11 @@ public struct MemberPromoteResponse: WireMessage {
 }
 
 public struct DefragmentRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.DefragmentRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.DefragmentRequest", [
@@ -3310,6 +3638,7 @@ public struct DefragmentRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3318,17 +3647,22 @@ public struct DefragmentRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.DefragmentRequest")
+        self.init()
     }
 }
 
 public struct DefragmentResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.DefragmentResponse"
@@ -3353,6 +3687,7 @@ public struct DefragmentResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__DefragmentResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3370,13 +3705,17 @@ public struct DefragmentResponse: WireMessage {
 }
 
 public struct MoveLeaderRequest: WireMessage {
-    public var targetID: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var targetID: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.targetID = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(targetID: UInt64 = 0) {
         self.targetID = targetID
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MoveLeaderRequest"
@@ -3399,6 +3738,7 @@ public struct MoveLeaderRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MoveLeaderRequest.self)
         self.targetID = c.pointee.targetid
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3416,13 +3756,17 @@ public struct MoveLeaderRequest: WireMessage {
 }
 
 public struct MoveLeaderResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.MoveLeaderResponse"
@@ -3447,6 +3791,7 @@ public struct MoveLeaderResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MoveLeaderResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3464,17 +3809,23 @@ public struct MoveLeaderResponse: WireMessage {
 }
 
 public struct AlarmRequest: WireMessage {
-    public var action: AlarmRequest.AlarmAction = AlarmRequest.AlarmAction(rawValue: 0)
-    public var memberID: UInt64 = 0
-    public var alarm: AlarmType = AlarmType(rawValue: 0)
-    public var unknownFields = UnknownFields()
+    public var action: AlarmRequest.AlarmAction
+    public var memberID: UInt64
+    public var alarm: AlarmType
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.action = AlarmRequest.AlarmAction(rawValue: 0)
+        self.memberID = 0
+        self.alarm = AlarmType(rawValue: 0)
+        self.unknownFields = UnknownFields()
+    }
 
     public init(action: AlarmRequest.AlarmAction = AlarmRequest.AlarmAction(rawValue: 0), memberID: UInt64 = 0, alarm: AlarmType = AlarmType(rawValue: 0)) {
         self.action = action
         self.memberID = memberID
         self.alarm = alarm
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AlarmRequest"
@@ -3503,6 +3854,7 @@ public struct AlarmRequest: WireMessage {
         self.action = AlarmRequest.AlarmAction(rawValue: Int32(truncatingIfNeeded: c.pointee.action.rawValue))
         self.memberID = c.pointee.memberid
         self.alarm = AlarmType(rawValue: Int32(truncatingIfNeeded: c.pointee.alarm.rawValue))
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3548,15 +3900,20 @@ public struct AlarmRequest: WireMessage {
 }
 
 public struct AlarmMember: WireMessage {
-    public var memberID: UInt64 = 0
-    public var alarm: AlarmType = AlarmType(rawValue: 0)
-    public var unknownFields = UnknownFields()
+    public var memberID: UInt64
+    public var alarm: AlarmType
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.memberID = 0
+        self.alarm = AlarmType(rawValue: 0)
+        self.unknownFields = UnknownFields()
+    }
 
     public init(memberID: UInt64 = 0, alarm: AlarmType = AlarmType(rawValue: 0)) {
         self.memberID = memberID
         self.alarm = alarm
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AlarmMember"
@@ -3582,6 +3939,7 @@ public struct AlarmMember: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AlarmMember.self)
         self.memberID = c.pointee.memberid
         self.alarm = AlarmType(rawValue: Int32(truncatingIfNeeded: c.pointee.alarm.rawValue))
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3601,15 +3959,20 @@ public struct AlarmMember: WireMessage {
 }
 
 public struct AlarmResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var alarms: [AlarmMember] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var alarms: [AlarmMember]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.alarms = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, alarms: [AlarmMember] = []) {
         self.header = header
         self.alarms = alarms
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AlarmResponse"
@@ -3642,6 +4005,7 @@ public struct AlarmResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AlarmResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.alarms = (0..<Int(c.pointee.n_alarms)).map { i in AlarmMember(_c: UnsafeRawPointer(c.pointee.alarms[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3663,9 +4027,11 @@ public struct AlarmResponse: WireMessage {
 }
 
 public struct StatusRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.StatusRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.StatusRequest", [
@@ -3684,6 +4050,7 @@ public struct StatusRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3692,23 +4059,36 @@ public struct StatusRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.StatusRequest")
+        self.init()
     }
 }
 
 public struct StatusResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var version: String = ""
-    public var dbSize: Int64 = 0
-    public var leader: UInt64 = 0
-    public var raftIndex: UInt64 = 0
-    public var raftTerm: UInt64 = 0
-    public var raftAppliedIndex: UInt64 = 0
-    public var errors: [String] = []
-    public var dbSizeInUse: Int64 = 0
-    public var isLearner: Bool = false
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var version: String
+    public var dbSize: Int64
+    public var leader: UInt64
+    public var raftIndex: UInt64
+    public var raftTerm: UInt64
+    public var raftAppliedIndex: UInt64
+    public var errors: [String]
+    public var dbSizeInUse: Int64
+    public var isLearner: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.version = ""
+        self.dbSize = 0
+        self.leader = 0
+        self.raftIndex = 0
+        self.raftTerm = 0
+        self.raftAppliedIndex = 0
+        self.errors = []
+        self.dbSizeInUse = 0
+        self.isLearner = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, version: String = "", dbSize: Int64 = 0, leader: UInt64 = 0, raftIndex: UInt64 = 0, raftTerm: UInt64 = 0, raftAppliedIndex: UInt64 = 0, errors: [String] = [], dbSizeInUse: Int64 = 0, isLearner: Bool = false) {
         self.header = header
@@ -3721,6 +4101,7 @@ public struct StatusResponse: WireMessage {
         self.errors = errors
         self.dbSizeInUse = dbSizeInUse
         self.isLearner = isLearner
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.StatusResponse"
@@ -3777,6 +4158,7 @@ public struct StatusResponse: WireMessage {
         self.errors = (0..<Int(c.pointee.n_errors)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.errors[i].data, count: c.pointee.errors[i].len), as: UTF8.self) }
         self.dbSizeInUse = c.pointee.dbsizeinuse
         self.isLearner = c.pointee.islearner != 0
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3814,9 +4196,11 @@ public struct StatusResponse: WireMessage {
 }
 
 public struct AuthEnableRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.AuthEnableRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.AuthEnableRequest", [
@@ -3835,6 +4219,7 @@ public struct AuthEnableRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3843,13 +4228,16 @@ public struct AuthEnableRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.AuthEnableRequest")
+        self.init()
     }
 }
 
 public struct AuthDisableRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.AuthDisableRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.AuthDisableRequest", [
@@ -3868,6 +4256,7 @@ public struct AuthDisableRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3876,19 +4265,25 @@ public struct AuthDisableRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.AuthDisableRequest")
+        self.init()
     }
 }
 
 public struct AuthenticateRequest: WireMessage {
-    public var name: String = ""
-    public var password: String = ""
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var password: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.password = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "", password: String = "") {
         self.name = name
         self.password = password
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthenticateRequest"
@@ -3914,6 +4309,7 @@ public struct AuthenticateRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthenticateRequest.self)
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
         self.password = String(decoding: UnsafeRawBufferPointer(start: c.pointee.password.data, count: c.pointee.password.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3933,17 +4329,23 @@ public struct AuthenticateRequest: WireMessage {
 }
 
 public struct AuthUserAddRequest: WireMessage {
-    public var name: String = ""
-    public var password: String = ""
-    public var options: UserAddOptions? = nil
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var password: String
+    public var options: UserAddOptions?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.password = ""
+        self.options = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "", password: String = "", options: UserAddOptions? = nil) {
         self.name = name
         self.password = password
         self.options = options
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserAddRequest"
@@ -3974,6 +4376,7 @@ public struct AuthUserAddRequest: WireMessage {
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
         self.password = String(decoding: UnsafeRawBufferPointer(start: c.pointee.password.data, count: c.pointee.password.len), as: UTF8.self)
         self.options = c.pointee.options.map { UserAddOptions(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -3995,13 +4398,17 @@ public struct AuthUserAddRequest: WireMessage {
 }
 
 public struct AuthUserGetRequest: WireMessage {
-    public var name: String = ""
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "") {
         self.name = name
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserGetRequest"
@@ -4024,6 +4431,7 @@ public struct AuthUserGetRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserGetRequest.self)
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4041,13 +4449,17 @@ public struct AuthUserGetRequest: WireMessage {
 }
 
 public struct AuthUserDeleteRequest: WireMessage {
-    public var name: String = ""
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "") {
         self.name = name
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserDeleteRequest"
@@ -4070,6 +4482,7 @@ public struct AuthUserDeleteRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserDeleteRequest.self)
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4087,15 +4500,20 @@ public struct AuthUserDeleteRequest: WireMessage {
 }
 
 public struct AuthUserChangePasswordRequest: WireMessage {
-    public var name: String = ""
-    public var password: String = ""
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var password: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.password = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "", password: String = "") {
         self.name = name
         self.password = password
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserChangePasswordRequest"
@@ -4121,6 +4539,7 @@ public struct AuthUserChangePasswordRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserChangePasswordRequest.self)
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
         self.password = String(decoding: UnsafeRawBufferPointer(start: c.pointee.password.data, count: c.pointee.password.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4140,15 +4559,20 @@ public struct AuthUserChangePasswordRequest: WireMessage {
 }
 
 public struct AuthUserGrantRoleRequest: WireMessage {
-    public var user: String = ""
-    public var role: String = ""
-    public var unknownFields = UnknownFields()
+    public var user: String
+    public var role: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.user = ""
+        self.role = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(user: String = "", role: String = "") {
         self.user = user
         self.role = role
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserGrantRoleRequest"
@@ -4174,6 +4598,7 @@ public struct AuthUserGrantRoleRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserGrantRoleRequest.self)
         self.user = String(decoding: UnsafeRawBufferPointer(start: c.pointee.user.data, count: c.pointee.user.len), as: UTF8.self)
         self.role = String(decoding: UnsafeRawBufferPointer(start: c.pointee.role.data, count: c.pointee.role.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4193,15 +4618,20 @@ public struct AuthUserGrantRoleRequest: WireMessage {
 }
 
 public struct AuthUserRevokeRoleRequest: WireMessage {
-    public var name: String = ""
-    public var role: String = ""
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var role: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.role = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "", role: String = "") {
         self.name = name
         self.role = role
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserRevokeRoleRequest"
@@ -4227,6 +4657,7 @@ public struct AuthUserRevokeRoleRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserRevokeRoleRequest.self)
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
         self.role = String(decoding: UnsafeRawBufferPointer(start: c.pointee.role.data, count: c.pointee.role.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4246,13 +4677,17 @@ public struct AuthUserRevokeRoleRequest: WireMessage {
 }
 
 public struct AuthRoleAddRequest: WireMessage {
-    public var name: String = ""
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "") {
         self.name = name
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleAddRequest"
@@ -4275,6 +4710,7 @@ public struct AuthRoleAddRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleAddRequest.self)
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4292,13 +4728,17 @@ public struct AuthRoleAddRequest: WireMessage {
 }
 
 public struct AuthRoleGetRequest: WireMessage {
-    public var role: String = ""
-    public var unknownFields = UnknownFields()
+    public var role: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.role = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(role: String = "") {
         self.role = role
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleGetRequest"
@@ -4321,6 +4761,7 @@ public struct AuthRoleGetRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleGetRequest.self)
         self.role = String(decoding: UnsafeRawBufferPointer(start: c.pointee.role.data, count: c.pointee.role.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4338,9 +4779,11 @@ public struct AuthRoleGetRequest: WireMessage {
 }
 
 public struct AuthUserListRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.AuthUserListRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.AuthUserListRequest", [
@@ -4359,6 +4802,7 @@ public struct AuthUserListRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4367,13 +4811,16 @@ public struct AuthUserListRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.AuthUserListRequest")
+        self.init()
     }
 }
 
 public struct AuthRoleListRequest: WireMessage {
-    public var unknownFields = UnknownFields()
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.unknownFields = UnknownFields()
+    }
 
     public static let protoName: String = "etcdserverpb.AuthRoleListRequest"
     public static let wireSchema: WireSchema = WireSchema("etcdserverpb.AuthRoleListRequest", [
@@ -4392,6 +4839,7 @@ public struct AuthRoleListRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         _ = raw
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4400,17 +4848,22 @@ public struct AuthRoleListRequest: WireMessage {
 
     public init(jsonValue: JSONValue, style: JSONStyle) throws(WireError) {
         _ = try JSONFields(jsonValue, path: "etcdserverpb.AuthRoleListRequest")
+        self.init()
     }
 }
 
 public struct AuthRoleDeleteRequest: WireMessage {
-    public var role: String = ""
-    public var unknownFields = UnknownFields()
+    public var role: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.role = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(role: String = "") {
         self.role = role
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleDeleteRequest"
@@ -4433,6 +4886,7 @@ public struct AuthRoleDeleteRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleDeleteRequest.self)
         self.role = String(decoding: UnsafeRawBufferPointer(start: c.pointee.role.data, count: c.pointee.role.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4450,15 +4904,20 @@ public struct AuthRoleDeleteRequest: WireMessage {
 }
 
 public struct AuthRoleGrantPermissionRequest: WireMessage {
-    public var name: String = ""
-    public var perm: Permission? = nil
-    public var unknownFields = UnknownFields()
+    public var name: String
+    public var perm: Permission?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.name = ""
+        self.perm = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(name: String = "", perm: Permission? = nil) {
         self.name = name
         self.perm = perm
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleGrantPermissionRequest"
@@ -4486,6 +4945,7 @@ public struct AuthRoleGrantPermissionRequest: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleGrantPermissionRequest.self)
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
         self.perm = c.pointee.perm.map { Permission(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4505,17 +4965,23 @@ public struct AuthRoleGrantPermissionRequest: WireMessage {
 }
 
 public struct AuthRoleRevokePermissionRequest: WireMessage {
-    public var role: String = ""
-    public var key: Data = Data()
-    public var rangeEnd: Data = Data()
-    public var unknownFields = UnknownFields()
+    public var role: String
+    public var key: Data
+    public var rangeEnd: Data
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.role = ""
+        self.key = Data()
+        self.rangeEnd = Data()
+        self.unknownFields = UnknownFields()
+    }
 
     public init(role: String = "", key: Data = Data(), rangeEnd: Data = Data()) {
         self.role = role
         self.key = key
         self.rangeEnd = rangeEnd
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleRevokePermissionRequest"
@@ -4544,6 +5010,7 @@ public struct AuthRoleRevokePermissionRequest: WireMessage {
         self.role = String(decoding: UnsafeRawBufferPointer(start: c.pointee.role.data, count: c.pointee.role.len), as: UTF8.self)
         self.key = arena.take(c.pointee.key)
         self.rangeEnd = arena.take(c.pointee.range_end)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4565,13 +5032,17 @@ public struct AuthRoleRevokePermissionRequest: WireMessage {
 }
 
 public struct AuthEnableResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthEnableResponse"
@@ -4596,6 +5067,7 @@ public struct AuthEnableResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthEnableResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4613,13 +5085,17 @@ public struct AuthEnableResponse: WireMessage {
 }
 
 public struct AuthDisableResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthDisableResponse"
@@ -4644,6 +5120,7 @@ public struct AuthDisableResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthDisableResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4661,15 +5138,20 @@ public struct AuthDisableResponse: WireMessage {
 }
 
 public struct AuthenticateResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var token: String = ""
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var token: String
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.token = ""
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, token: String = "") {
         self.header = header
         self.token = token
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthenticateResponse"
@@ -4697,6 +5179,7 @@ public struct AuthenticateResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthenticateResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.token = String(decoding: UnsafeRawBufferPointer(start: c.pointee.token.data, count: c.pointee.token.len), as: UTF8.self)
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4716,13 +5199,17 @@ public struct AuthenticateResponse: WireMessage {
 }
 
 public struct AuthUserAddResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserAddResponse"
@@ -4747,6 +5234,7 @@ public struct AuthUserAddResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserAddResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4764,15 +5252,20 @@ public struct AuthUserAddResponse: WireMessage {
 }
 
 public struct AuthUserGetResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var roles: [String] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var roles: [String]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.roles = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, roles: [String] = []) {
         self.header = header
         self.roles = roles
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserGetResponse"
@@ -4805,6 +5298,7 @@ public struct AuthUserGetResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserGetResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.roles = (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4826,13 +5320,17 @@ public struct AuthUserGetResponse: WireMessage {
 }
 
 public struct AuthUserDeleteResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserDeleteResponse"
@@ -4857,6 +5355,7 @@ public struct AuthUserDeleteResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserDeleteResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4874,13 +5373,17 @@ public struct AuthUserDeleteResponse: WireMessage {
 }
 
 public struct AuthUserChangePasswordResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserChangePasswordResponse"
@@ -4905,6 +5408,7 @@ public struct AuthUserChangePasswordResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserChangePasswordResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4922,13 +5426,17 @@ public struct AuthUserChangePasswordResponse: WireMessage {
 }
 
 public struct AuthUserGrantRoleResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserGrantRoleResponse"
@@ -4953,6 +5461,7 @@ public struct AuthUserGrantRoleResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserGrantRoleResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -4970,13 +5479,17 @@ public struct AuthUserGrantRoleResponse: WireMessage {
 }
 
 public struct AuthUserRevokeRoleResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserRevokeRoleResponse"
@@ -5001,6 +5514,7 @@ public struct AuthUserRevokeRoleResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserRevokeRoleResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -5018,13 +5532,17 @@ public struct AuthUserRevokeRoleResponse: WireMessage {
 }
 
 public struct AuthRoleAddResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleAddResponse"
@@ -5049,6 +5567,7 @@ public struct AuthRoleAddResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleAddResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -5066,15 +5585,20 @@ public struct AuthRoleAddResponse: WireMessage {
 }
 
 public struct AuthRoleGetResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var perm: [Permission] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var perm: [Permission]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.perm = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, perm: [Permission] = []) {
         self.header = header
         self.perm = perm
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleGetResponse"
@@ -5107,6 +5631,7 @@ public struct AuthRoleGetResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleGetResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.perm = (0..<Int(c.pointee.n_perm)).map { i in Permission(_c: UnsafeRawPointer(c.pointee.perm[i]!), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -5128,15 +5653,20 @@ public struct AuthRoleGetResponse: WireMessage {
 }
 
 public struct AuthRoleListResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var roles: [String] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var roles: [String]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.roles = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, roles: [String] = []) {
         self.header = header
         self.roles = roles
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleListResponse"
@@ -5169,6 +5699,7 @@ public struct AuthRoleListResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleListResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.roles = (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -5190,15 +5721,20 @@ public struct AuthRoleListResponse: WireMessage {
 }
 
 public struct AuthUserListResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var users: [String] = []
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var users: [String]
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.users = []
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil, users: [String] = []) {
         self.header = header
         self.users = users
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthUserListResponse"
@@ -5231,6 +5767,7 @@ public struct AuthUserListResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserListResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.users = (0..<Int(c.pointee.n_users)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.users[i].data, count: c.pointee.users[i].len), as: UTF8.self) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -5252,13 +5789,17 @@ public struct AuthUserListResponse: WireMessage {
 }
 
 public struct AuthRoleDeleteResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleDeleteResponse"
@@ -5283,6 +5824,7 @@ public struct AuthRoleDeleteResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleDeleteResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -5300,13 +5842,17 @@ public struct AuthRoleDeleteResponse: WireMessage {
 }
 
 public struct AuthRoleGrantPermissionResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleGrantPermissionResponse"
@@ -5331,6 +5877,7 @@ public struct AuthRoleGrantPermissionResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleGrantPermissionResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -5348,13 +5895,17 @@ public struct AuthRoleGrantPermissionResponse: WireMessage {
 }
 
 public struct AuthRoleRevokePermissionResponse: WireMessage {
-    public var header: ResponseHeader? = nil
-    public var unknownFields = UnknownFields()
+    public var header: ResponseHeader?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.header = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(header: ResponseHeader? = nil) {
         self.header = header
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "etcdserverpb.AuthRoleRevokePermissionResponse"
@@ -5379,6 +5930,7 @@ public struct AuthRoleRevokePermissionResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleRevokePermissionResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {

@@ -3,15 +3,23 @@ import CEtcdProto
 import Foundation
 
 public struct KeyValue: WireMessage {
-    public var key: Data = Data()
-    public var createRevision: Int64 = 0
-    public var modRevision: Int64 = 0
-    public var version: Int64 = 0
-    public var value: Data = Data()
-    public var lease: Int64 = 0
-    public var unknownFields = UnknownFields()
+    public var key: Data
+    public var createRevision: Int64
+    public var modRevision: Int64
+    public var version: Int64
+    public var value: Data
+    public var lease: Int64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.key = Data()
+        self.createRevision = 0
+        self.modRevision = 0
+        self.version = 0
+        self.value = Data()
+        self.lease = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(key: Data = Data(), createRevision: Int64 = 0, modRevision: Int64 = 0, version: Int64 = 0, value: Data = Data(), lease: Int64 = 0) {
         self.key = key
@@ -20,6 +28,7 @@ public struct KeyValue: WireMessage {
         self.version = version
         self.value = value
         self.lease = lease
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "mvccpb.KeyValue"
@@ -57,6 +66,7 @@ public struct KeyValue: WireMessage {
         self.version = c.pointee.version
         self.value = arena.take(c.pointee.value)
         self.lease = c.pointee.lease
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {
@@ -84,17 +94,23 @@ public struct KeyValue: WireMessage {
 }
 
 public struct Event: WireMessage {
-    public var `type`: Event.EventType = Event.EventType(rawValue: 0)
-    public var kv: KeyValue? = nil
-    public var prevKv: KeyValue? = nil
-    public var unknownFields = UnknownFields()
+    public var `type`: Event.EventType
+    public var kv: KeyValue?
+    public var prevKv: KeyValue?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.type = Event.EventType(rawValue: 0)
+        self.kv = nil
+        self.prevKv = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(`type`: Event.EventType = Event.EventType(rawValue: 0), kv: KeyValue? = nil, prevKv: KeyValue? = nil) {
         self.type = `type`
         self.kv = kv
         self.prevKv = prevKv
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "mvccpb.Event"
@@ -127,6 +143,7 @@ public struct Event: WireMessage {
         self.type = Event.EventType(rawValue: Int32(truncatingIfNeeded: c.pointee.type.rawValue))
         self.kv = c.pointee.kv.map { KeyValue(_c: UnsafeRawPointer($0), arena) }
         self.prevKv = c.pointee.prev_kv.map { KeyValue(_c: UnsafeRawPointer($0), arena) }
+        self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
     public func jsonValue(_ style: JSONStyle) -> JSONValue {

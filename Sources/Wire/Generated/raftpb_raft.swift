@@ -150,19 +150,26 @@ public struct ConfChangeType: WireEnum {
 }
 
 public struct Entry: WireMessage {
-    public var term: UInt64 = 0
-    public var index: UInt64 = 0
-    public var `type`: EntryType = EntryType(rawValue: 0)
-    public var data: Data? = nil
-    public var unknownFields = UnknownFields()
+    public var term: UInt64
+    public var index: UInt64
+    public var `type`: EntryType
+    public var data: Data?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.term = 0
+        self.index = 0
+        self.type = EntryType(rawValue: 0)
+        self.data = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(term: UInt64 = 0, index: UInt64 = 0, `type`: EntryType = EntryType(rawValue: 0), data: Data? = nil) {
         self.term = term
         self.index = index
         self.type = `type`
         self.data = data
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.Entry"
@@ -224,17 +231,23 @@ public struct Entry: WireMessage {
 }
 
 public struct SnapshotMetadata: WireMessage {
-    public var confState: ConfState = ConfState()
-    public var index: UInt64 = 0
-    public var term: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var confState: ConfState
+    public var index: UInt64
+    public var term: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.confState = ConfState()
+        self.index = 0
+        self.term = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(confState: ConfState = ConfState(), index: UInt64 = 0, term: UInt64 = 0) {
         self.confState = confState
         self.index = index
         self.term = term
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.SnapshotMetadata"
@@ -287,15 +300,20 @@ public struct SnapshotMetadata: WireMessage {
 }
 
 public struct Snapshot: WireMessage {
-    public var data: Data? = nil
-    public var metadata: SnapshotMetadata = SnapshotMetadata()
-    public var unknownFields = UnknownFields()
+    public var data: Data?
+    public var metadata: SnapshotMetadata
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.data = nil
+        self.metadata = SnapshotMetadata()
+        self.unknownFields = UnknownFields()
+    }
 
     public init(data: Data? = nil, metadata: SnapshotMetadata = SnapshotMetadata()) {
         self.data = data
         self.metadata = metadata
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.Snapshot"
@@ -344,21 +362,35 @@ public struct Snapshot: WireMessage {
 }
 
 public struct Message: WireMessage {
-    public var `type`: MessageType = MessageType(rawValue: 0)
-    public var to: UInt64 = 0
-    public var from: UInt64 = 0
-    public var term: UInt64 = 0
-    public var logTerm: UInt64 = 0
-    public var index: UInt64 = 0
-    public var entries: [Entry] = []
-    public var commit: UInt64 = 0
-    public var snapshot: Snapshot = Snapshot()
-    public var reject: Bool = false
-    public var rejectHint: UInt64 = 0
-    public var context: Data? = nil
-    public var unknownFields = UnknownFields()
+    public var `type`: MessageType
+    public var to: UInt64
+    public var from: UInt64
+    public var term: UInt64
+    public var logTerm: UInt64
+    public var index: UInt64
+    public var entries: [Entry]
+    public var commit: UInt64
+    public var snapshot: Snapshot
+    public var reject: Bool
+    public var rejectHint: UInt64
+    public var context: Data?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.type = MessageType(rawValue: 0)
+        self.to = 0
+        self.from = 0
+        self.term = 0
+        self.logTerm = 0
+        self.index = 0
+        self.entries = []
+        self.commit = 0
+        self.snapshot = Snapshot()
+        self.reject = false
+        self.rejectHint = 0
+        self.context = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(`type`: MessageType = MessageType(rawValue: 0), to: UInt64 = 0, from: UInt64 = 0, term: UInt64 = 0, logTerm: UInt64 = 0, index: UInt64 = 0, entries: [Entry] = [], commit: UInt64 = 0, snapshot: Snapshot = Snapshot(), reject: Bool = false, rejectHint: UInt64 = 0, context: Data? = nil) {
         self.type = `type`
@@ -373,6 +405,7 @@ public struct Message: WireMessage {
         self.reject = reject
         self.rejectHint = rejectHint
         self.context = context
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.Message"
@@ -487,17 +520,23 @@ public struct Message: WireMessage {
 }
 
 public struct HardState: WireMessage {
-    public var term: UInt64 = 0
-    public var vote: UInt64 = 0
-    public var commit: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var term: UInt64
+    public var vote: UInt64
+    public var commit: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.term = 0
+        self.vote = 0
+        self.commit = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(term: UInt64 = 0, vote: UInt64 = 0, commit: UInt64 = 0) {
         self.term = term
         self.vote = vote
         self.commit = commit
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.HardState"
@@ -551,14 +590,21 @@ public struct HardState: WireMessage {
 }
 
 public struct ConfState: WireMessage {
-    public var voters: [UInt64] = []
-    public var learners: [UInt64] = []
-    public var votersOutgoing: [UInt64] = []
-    public var learnersNext: [UInt64] = []
-    public var autoLeave: Bool = false
-    public var unknownFields = UnknownFields()
+    public var voters: [UInt64]
+    public var learners: [UInt64]
+    public var votersOutgoing: [UInt64]
+    public var learnersNext: [UInt64]
+    public var autoLeave: Bool
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.voters = []
+        self.learners = []
+        self.votersOutgoing = []
+        self.learnersNext = []
+        self.autoLeave = false
+        self.unknownFields = UnknownFields()
+    }
 
     public init(voters: [UInt64] = [], learners: [UInt64] = [], votersOutgoing: [UInt64] = [], learnersNext: [UInt64] = [], autoLeave: Bool = false) {
         self.voters = voters
@@ -566,6 +612,7 @@ public struct ConfState: WireMessage {
         self.votersOutgoing = votersOutgoing
         self.learnersNext = learnersNext
         self.autoLeave = autoLeave
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.ConfState"
@@ -639,19 +686,26 @@ public struct ConfState: WireMessage {
 }
 
 public struct ConfChange: WireMessage {
-    public var `type`: ConfChangeType = ConfChangeType(rawValue: 0)
-    public var nodeID: UInt64 = 0
-    public var context: Data? = nil
-    public var id: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var `type`: ConfChangeType
+    public var nodeID: UInt64
+    public var context: Data?
+    public var id: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.type = ConfChangeType(rawValue: 0)
+        self.nodeID = 0
+        self.context = nil
+        self.id = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(`type`: ConfChangeType = ConfChangeType(rawValue: 0), nodeID: UInt64 = 0, context: Data? = nil, id: UInt64 = 0) {
         self.type = `type`
         self.nodeID = nodeID
         self.context = context
         self.id = id
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.ConfChange"
@@ -713,15 +767,20 @@ public struct ConfChange: WireMessage {
 }
 
 public struct ConfChangeSingle: WireMessage {
-    public var `type`: ConfChangeType = ConfChangeType(rawValue: 0)
-    public var nodeID: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var `type`: ConfChangeType
+    public var nodeID: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.type = ConfChangeType(rawValue: 0)
+        self.nodeID = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(`type`: ConfChangeType = ConfChangeType(rawValue: 0), nodeID: UInt64 = 0) {
         self.type = `type`
         self.nodeID = nodeID
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.ConfChangeSingle"
@@ -769,17 +828,23 @@ public struct ConfChangeSingle: WireMessage {
 }
 
 public struct ConfChangeV2: WireMessage {
-    public var transition: ConfChangeTransition = ConfChangeTransition(rawValue: 0)
-    public var changes: [ConfChangeSingle] = []
-    public var context: Data? = nil
-    public var unknownFields = UnknownFields()
+    public var transition: ConfChangeTransition
+    public var changes: [ConfChangeSingle]
+    public var context: Data?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.transition = ConfChangeTransition(rawValue: 0)
+        self.changes = []
+        self.context = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(transition: ConfChangeTransition = ConfChangeTransition(rawValue: 0), changes: [ConfChangeSingle] = [], context: Data? = nil) {
         self.transition = transition
         self.changes = changes
         self.context = context
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "raftpb.ConfChangeV2"

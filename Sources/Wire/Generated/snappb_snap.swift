@@ -3,15 +3,20 @@ import CEtcdProto
 import Foundation
 
 public struct SnapshotFile: WireMessage {
-    public var crc: UInt32 = 0
-    public var data: Data? = nil
-    public var unknownFields = UnknownFields()
+    public var crc: UInt32
+    public var data: Data?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.crc = 0
+        self.data = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(crc: UInt32 = 0, data: Data? = nil) {
         self.crc = crc
         self.data = data
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "snappb.snapshot"

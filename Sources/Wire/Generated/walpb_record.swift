@@ -3,17 +3,23 @@ import CEtcdProto
 import Foundation
 
 public struct WALRecord: WireMessage {
-    public var `type`: Int64 = 0
-    public var crc: UInt32 = 0
-    public var data: Data? = nil
-    public var unknownFields = UnknownFields()
+    public var `type`: Int64
+    public var crc: UInt32
+    public var data: Data?
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.type = 0
+        self.crc = 0
+        self.data = nil
+        self.unknownFields = UnknownFields()
+    }
 
     public init(`type`: Int64 = 0, crc: UInt32 = 0, data: Data? = nil) {
         self.type = `type`
         self.crc = crc
         self.data = data
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "walpb.Record"
@@ -69,15 +75,20 @@ public struct WALRecord: WireMessage {
 }
 
 public struct WALSnapshot: WireMessage {
-    public var index: UInt64 = 0
-    public var term: UInt64 = 0
-    public var unknownFields = UnknownFields()
+    public var index: UInt64
+    public var term: UInt64
+    public var unknownFields: UnknownFields
 
-    public init() {}
+    public init() {
+        self.index = 0
+        self.term = 0
+        self.unknownFields = UnknownFields()
+    }
 
     public init(index: UInt64 = 0, term: UInt64 = 0) {
         self.index = index
         self.term = term
+        self.unknownFields = UnknownFields()
     }
 
     public static let protoName: String = "walpb.Snapshot"
