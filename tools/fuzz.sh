@@ -2,14 +2,15 @@
 # Builds Wire's libFuzzer targets (swiftc -sanitize=fuzzer,address, one binary) and runs each
 # for SECONDS seconds (default 60) with its own corpus, seeded from ../shared/vectors when
 # present. Usage: tools/fuzz.sh [SECONDS] [TARGET...]
-# Targets: message entry raftpb-other wal-record snap-file message-stream msgappv2.
+# Targets: message entry raftpb-other wal-record snap-file message-stream msgappv2
+#          internal-raft-request api-request.
 # Findings (crash-*, leak-*, timeout-*) land in fuzz-out/TARGET/; exit 1 if any.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(message entry raftpb-other wal-record snap-file message-stream msgappv2)
+[ ${#targets[@]} -gt 0 ] || targets=(message entry raftpb-other wal-record snap-file message-stream msgappv2 internal-raft-request api-request)
 out="$root/fuzz-out"
 build="$out/build"
 mkdir -p "$build"
@@ -33,11 +34,20 @@ seed_corpus() { # TARGET DIR: message bytes from the vectors as starting inputs
   python3 - "$target" "$dir" "$vectors" <<'PY'
 import json, os, sys, glob
 target, out, vectors = sys.argv[1:]
+api = ["RangeRequest", "PutRequest", "DeleteRangeRequest", "TxnRequest", "CompactionRequest",
+       "LeaseGrantRequest", "LeaseRevokeRequest", "LeaseKeepAliveRequest", "LeaseTimeToLiveRequest",
+       "LeaseLeasesRequest", "WatchRequest", "MemberAddRequest", "MemberRemoveRequest",
+       "MemberUpdateRequest", "MemberListRequest", "MemberPromoteRequest", "AlarmRequest",
+       "StatusRequest", "DefragmentRequest", "HashRequest", "HashKVRequest", "SnapshotRequest",
+       "MoveLeaderRequest"]
 want = {"message": ["raftpb.Message"], "entry": ["raftpb.Entry"], "wal-record": ["walpb.Record"],
+        "internal-raft-request": ["etcdserverpb.InternalRaftRequest"],
+        "api-request": ["etcdserverpb." + t for t in api],
         "snap-file": ["snappb.snapshot", "snappb.Snapshot"],
         "raftpb-other": ["raftpb.HardState", "raftpb.ConfState", "raftpb.ConfChange", "raftpb.ConfChangeV2", "raftpb.Snapshot"]}
 prefix = {"raftpb.HardState": b"\0", "raftpb.ConfState": b"\1", "raftpb.ConfChange": b"\2",
           "raftpb.ConfChangeV2": b"\3", "raftpb.Snapshot": b"\4"}
+prefix.update({"etcdserverpb." + t: bytes([i]) for i, t in enumerate(api)})
 n = 0
 for f in glob.glob(os.path.join(vectors, "*.jsonl")):
     for line in open(f):

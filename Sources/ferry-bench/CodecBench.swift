@@ -22,11 +22,11 @@ struct CodecBench: ParsableCommand {
                           entries: [Entry(term: 5, index: 2, data: Data(count: 1 << 20))], commit: 1)
 
         var rows: [(String, Double, Double)] = []
-        func measure(_ name: String, _ message: Message) -> Double {
+        func measure<M: WireMessage>(_ name: String, _ message: M) -> Double {
             let bytes = message.serializedBytes()
             let encodeRate = rate { _ = message.serializedBytes() }
-            let decodeRate = rate { _ = try? Message(serializedBytes: bytes) }
-            let roundTrip = rate { _ = try? Message(serializedBytes: message.serializedBytes()) }
+            let decodeRate = rate { _ = try? M(serializedBytes: bytes) }
+            let roundTrip = rate { _ = try? M(serializedBytes: message.serializedBytes()) }
             rows.append(("\(name) encode", encodeRate, encodeRate * Double(bytes.count) / 1e6))
             rows.append(("\(name) decode", decodeRate, decodeRate * Double(bytes.count) / 1e6))
             rows.append(("\(name) round trip", roundTrip, roundTrip * Double(bytes.count) / 1e6))
@@ -36,11 +36,21 @@ struct CodecBench: ParsableCommand {
         let msgAppBytes = measure("msgapp 64x256B", msgApp)
         let bigBytes = measure("entry 1 MiB", big)
         let heartbeats = heartbeatBytes / Double(heartbeat.serializedBytes().count)
+        let put = InternalRaftRequest(
+            header: RequestHeader(id: 42), put: PutRequest(key: Data("/registry/pods/default/web-1".utf8), value: Data(count: 256)))
+        let putBytes = measure("irr put 256B", put)
+        let putsPerSecond = putBytes / Double(put.serializedBytes().count)
+        let kvs = (0..<100).map { i in
+            KeyValue(key: Data("/registry/key/\(i)".utf8), createRevision: 100 + Int64(i), modRevision: 200 + Int64(i),
+                     version: 3, value: Data(count: 256))
+        }
+        let range = RangeResponse(header: ResponseHeader(clusterID: 1, memberID: 2, revision: 300, raftTerm: 4), kvs: kvs, count: 100)
+        let rangeBytes = measure("range response 100 kvs", range)
 
         print("Ferry codec (protobuf-c), one thread:")
-        print("shape".padding(toLength: 26, withPad: " ", startingAt: 0) + "      msgs/s        MB/s")
+        print("shape".padding(toLength: 28, withPad: " ", startingAt: 0) + "      msgs/s        MB/s")
         for (name, perSecond, mb) in rows {
-            print(name.padding(toLength: 26, withPad: " ", startingAt: 0)
+            print(name.padding(toLength: 28, withPad: " ", startingAt: 0)
                   + String(format: "%12.0f %11.1f", perSecond, mb))
         }
         if let etcd = etcdFigures() { print("etcd codecbench (gogo, GOMAXPROCS=1): \(etcd)") } else {
@@ -50,6 +60,8 @@ struct CodecBench: ParsableCommand {
             "heartbeats_per_s": heartbeats.rounded(),
             "msgapp64_mb_per_s": (msgAppBytes / 1e6 * 10).rounded() / 10,
             "entry1m_mb_per_s": (bigBytes / 1e6 * 10).rounded() / 10,
+            "irr_put_per_s": putsPerSecond.rounded(),
+            "range100_mb_per_s": (rangeBytes / 1e6 * 10).rounded() / 10,
         ]
         print(jsonLine(figures))
     }
