@@ -49,6 +49,9 @@ unit-tests: build
 conformance: check-shared release
 	.build/release/ferry-conformance vectors $(SHARED)/vectors
 	.build/release/ferry-conformance streams $(SHARED)/vectors/streams
+	.build/release/ferry-conformance wal $(SHARED)/vectors/wal
+	.build/release/ferry-conformance snap $(SHARED)/vectors/snap
+	.build/release/ferry-conformance datadirs $(SHARED)/captures
 
 ## fuzz: every libFuzzer target for FUZZ_SECONDS each (not part of test)
 FUZZ_SECONDS ?= 60

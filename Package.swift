@@ -23,7 +23,8 @@ let package = Package(
             name: "CEtcdProto", dependencies: ["CProtobufC"],
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
-        .target(name: "Conformance", dependencies: ["Wire"]),
+        .target(name: "Storage", dependencies: ["Wire"]),
+        .target(name: "Conformance", dependencies: ["Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -31,6 +32,7 @@ let package = Package(
             name: "ferry-bench",
             dependencies: ["Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Wire"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
