@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-compiler python3-protobuf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release check-shared check-generated conformance unit-tests generate fuzz bench clean
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests generate fuzz bench clean
 
 ## run: builds and runs the main job (until the server exists: the conformance harness over the vectors)
 run: deps release check-shared
@@ -14,7 +14,7 @@ run: deps release check-shared
 	.build/release/ferry-conformance streams $(SHARED)/vectors/streams
 
 ## test: installs what is missing, builds, runs every test including conformance
-test: deps check-generated build unit-tests conformance
+test: deps check-generated build unit-tests conformance crash-tests
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -53,14 +53,20 @@ conformance: check-shared release
 	.build/release/ferry-conformance snap $(SHARED)/vectors/snap
 	.build/release/ferry-conformance datadirs $(SHARED)/captures
 
+## crash-tests: SIGKILL a WAL writer at random moments (release build)
+KILLS ?= 200
+crash-tests: release
+	.build/release/ferry-conformance wal-kill --kills $(KILLS)
+
 ## fuzz: every libFuzzer target for FUZZ_SECONDS each (not part of test)
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	tools/fuzz.sh $(FUZZ_SECONDS)
 
-## bench: the codec benchmark in a release build (not part of test)
+## bench: the benchmarks in a release build (not part of test)
 bench: release
 	.build/release/ferry-bench codec
+	.build/release/ferry-bench wal
 
 clean:
 	rm -rf .build fuzz-out

@@ -30,7 +30,7 @@ let package = Package(
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "ferry-bench",
-            dependencies: ["Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Wire", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Wire"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),

@@ -186,16 +186,23 @@ public final class WAL {
         guard encoder != nil else { throw .invalidState("wal: save on a WAL not open for writing") }
         if WALFormat.isEmpty(hardState) && entries.isEmpty { return }
         let mustSync = !entries.isEmpty || hardState.vote != state.vote || hardState.term != state.term
+        if try append(hardState: hardState, entries: entries), mustSync { try sync() }
+    }
+
+    /// `save` without the sync: writes the records and cuts a full segment (which syncs).
+    /// Returns false when it cut, true when the records may still be unsynced.
+    @discardableResult
+    func append(hardState: HardState, entries: [Entry]) throws(StorageError) -> Bool {
+        guard encoder != nil else { throw .invalidState("wal: save on a WAL not open for writing") }
+        if WALFormat.isEmpty(hardState) && entries.isEmpty { return true }
         for entry in entries {
             try encoder!.encode(type: .entry, data: entry.serializedData())
             lastIndex = entry.index
         }
         try saveState(hardState)
-        if encoder!.flushedOffset < segmentSize {
-            if mustSync { try sync() }
-            return
-        }
+        if encoder!.flushedOffset < segmentSize { return true }
         try cut()
+        return false
     }
 
     /// Marks a snapshot position in the log and syncs.

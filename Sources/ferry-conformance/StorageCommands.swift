@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Conformance
 
 struct WALCases: ParsableCommand {
@@ -26,4 +27,29 @@ struct DataDirs: ParsableCommand {
     @Argument(help: "A directory of captures.") var directory: String
 
     func run() throws { try finish(DataDirRunner.run(directory: directory)) }
+}
+
+struct WALKill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wal-kill", abstract: "Crash test: SIGKILL a WAL writer at random moments and check every acknowledged entry.")
+
+    @Option(help: "How many kills.") var kills: Int = 200
+    @Option(help: "Seed of the kill timing.") var seed: UInt64 = 1
+    @Option(help: "Directory for the WAL (default: a new temporary folder).") var dir: String?
+
+    func run() throws {
+        let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ferry-walkill-\(UUID().uuidString)").path
+        let executable = CommandLine.arguments[0].hasPrefix("/")
+            ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        try finish(WALKillTest.run(executable: executable, kills: kills, directory: directory, seed: seed))
+    }
+}
+
+struct WALKillChild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wal-kill-child", abstract: "The writer wal-kill starts and kills.", shouldDisplay: false)
+
+    @Argument var directory: String
+
+    func run() throws { try WALKillTest.child(directory: directory) }
 }

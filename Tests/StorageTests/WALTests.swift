@@ -74,7 +74,7 @@ struct WALTests {
         var bytes = try POSIXFileSystem().readFile("\(dir)/\(name)")
         #expect(try WALRepair.firstDamage(directory: dir) == nil)
         bytes[200] ^= 0x5a
-        FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(bytes))
         #expect(throws: StorageError.self) { try WAL.open(directory: dir, at: WALSnapshot(), writable: false).readAll() }
         #expect(try WALRepair.firstDamage(directory: dir)?.file == name)
     }
@@ -91,7 +91,7 @@ struct WALTests {
         let newest = Snapshotter.fileName(term: 2, index: 20)
         var bytes = try POSIXFileSystem().readFile("\(dir)/\(newest)")
         bytes[bytes.count - 1] ^= 1
-        FileManager.default.createFile(atPath: "\(dir)/\(newest)", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: "\(dir)/\(newest)", contents: Data(bytes))
         #expect(try snap.load() == older)
         #expect(FileManager.default.fileExists(atPath: "\(dir)/\(newest).broken"))
     }
