@@ -147,3 +147,28 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("purging old files")
+struct PurgeTests {
+    @Test("purge keeps the newest files and never removes a segment the WAL still holds")
+    func purgeStopsAtLockedSegments() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-purge-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let dir = "\(root)/wal"
+        let wal = try WAL.create(directory: dir, metadata: nil, segmentSize: 512)
+        for i in UInt64(1)...60 {
+            try wal.save(hardState: HardState(term: 1, commit: i), entries: [Entry(term: 1, index: i, data: Data(count: 64))])
+        }
+        let before = try POSIXFileSystem().list(dir).filter { $0.hasSuffix(".wal") }
+        #expect(before.count > 4)
+        // Every segment is still locked by the open WAL: nothing goes.
+        #expect(try Purge.oldest(directory: dir, suffix: ".wal", keep: 2).isEmpty)
+        wal.releaseLock(to: 40)
+        let removed = try Purge.oldest(directory: dir, suffix: ".wal", keep: 2)
+        #expect(!removed.isEmpty)
+        let after = try POSIXFileSystem().list(dir).filter { $0.hasSuffix(".wal") }
+        #expect(after.count == before.count - removed.count)
+        #expect(after.count >= 2)
+        try wal.close()
+    }
+}
