@@ -15,11 +15,11 @@ public enum SnapRunner {
             if case .array(let files)? = expected["files"] {
                 for file in files {
                     guard let name = file["file"]?.stringValue else { continue }
-                    report.record(name, compare(Result { () throws(StorageError) in try snapshotter.read(name) }, file))
+                    report.record(name, compare(Result { () throws(DiskError) in try snapshotter.read(name) }, file))
                 }
             }
             if let load = expected["load"] {
-                var problems = compare(Result { () throws(StorageError) in try snapshotter.load() }, load)
+                var problems = compare(Result { () throws(DiskError) in try snapshotter.load() }, load)
                 let after = try FileManager.default.contentsOfDirectory(atPath: copy).sorted()
                 if let want = load["filesAfter"], want != .array(after.map { .string($0) }) {
                     problems.append("filesAfter \(after) != \(want)")
@@ -32,7 +32,7 @@ public enum SnapRunner {
         return report
     }
 
-    static func compare(_ result: Result<Snapshot, StorageError>, _ want: JSONValue) -> [String] {
+    static func compare(_ result: Result<Snapshot, DiskError>, _ want: JSONValue) -> [String] {
         switch result {
         case .success(let snapshot):
             if let kind = want["error_kind"] { return ["read a snapshot, want error \(kind)"] }
@@ -46,7 +46,7 @@ public enum SnapRunner {
         }
     }
 
-    static func errorKind(_ error: StorageError) -> String {
+    static func errorKind(_ error: DiskError) -> String {
         switch error {
         case .snapCRCMismatch: "crc_mismatch"
         case .emptySnapshot: "empty_snapshot"

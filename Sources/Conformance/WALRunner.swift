@@ -95,12 +95,12 @@ public enum WALRunner {
         }
     }
 
-    static func errorJSON(_ error: StorageError, stage: String) -> JSONValue {
+    static func errorJSON(_ error: DiskError, stage: String) -> JSONValue {
         .object([("error", .string(error.description)), ("error_kind", .string(errorKind(error))), ("stage", .string(stage))])
     }
 
     /// The README's closed list of error kinds, and names for the rest.
-    static func errorKind(_ error: StorageError) -> String {
+    static func errorKind(_ error: DiskError) -> String {
         switch error {
         case .recordCRCMismatch: "record_crc_mismatch"
         case .crcMismatch: "crc_mismatch"

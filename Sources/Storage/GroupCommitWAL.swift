@@ -9,7 +9,7 @@ public final class GroupCommitWAL: @unchecked Sendable {
     private struct Pending {
         let hardState: HardState
         let entries: [Entry]
-        let done: @Sendable (StorageError?) -> Void
+        let done: @Sendable (DiskError?) -> Void
     }
 
     private let wal: WAL
@@ -27,17 +27,17 @@ public final class GroupCommitWAL: @unchecked Sendable {
     }
 
     /// Appends entries and a hard state and returns once they are durable.
-    public func save(hardState: HardState, entries: [Entry]) async throws(StorageError) {
-        let result: StorageError? = await withCheckedContinuation { continuation in
+    public func save(hardState: HardState, entries: [Entry]) async throws(DiskError) {
+        let result: DiskError? = await withCheckedContinuation { continuation in
             enqueue(Pending(hardState: hardState, entries: entries) { continuation.resume(returning: $0) })
         }
         if let result { throw result }
     }
 
     /// The blocking form of `save`, for callers on their own threads.
-    public func saveAndWait(hardState: HardState, entries: [Entry]) throws(StorageError) {
+    public func saveAndWait(hardState: HardState, entries: [Entry]) throws(DiskError) {
         let semaphore = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var failure: StorageError?
+        nonisolated(unsafe) var failure: DiskError?
         enqueue(Pending(hardState: hardState, entries: entries) { error in
             failure = error
             semaphore.signal()
@@ -67,8 +67,8 @@ public final class GroupCommitWAL: @unchecked Sendable {
                 return
             }
             lock.unlock()
-            var failure: StorageError?
-            do throws(StorageError) {
+            var failure: DiskError?
+            do throws(DiskError) {
                 for save in batch { try wal.append(hardState: save.hardState, entries: save.entries) }
                 try wal.sync()
                 savesWritten += batch.count
@@ -81,9 +81,9 @@ public final class GroupCommitWAL: @unchecked Sendable {
     }
 
     /// Waits for queued saves, then closes the WAL.
-    public func close() throws(StorageError) {
-        let failure: StorageError? = queue.sync {
-            do throws(StorageError) { try wal.close() } catch { return error }
+    public func close() throws(DiskError) {
+        let failure: DiskError? = queue.sync {
+            do throws(DiskError) { try wal.close() } catch { return error }
             return nil
         }
         if let failure { throw failure }

@@ -9,14 +9,14 @@ public enum Purge {
     @discardableResult
     public static func oldest(
         fs: any FileSystem = POSIXFileSystem(), directory: String, suffix: String, keep: Int
-    ) throws(StorageError) -> [String] {
+    ) throws(DiskError) -> [String] {
         let names = try fs.list(directory).filter { $0.hasSuffix(suffix) }
         guard names.count > keep else { return [] }
         var removed: [String] = []
         for name in names.prefix(names.count - keep) {
             let path = "\(directory)/\(name)"
             let file = try fs.openForWriting(path, create: false)
-            do throws(StorageError) {
+            do throws(DiskError) {
                 try file.lock()
             } catch {
                 file.close()

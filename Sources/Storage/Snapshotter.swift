@@ -17,11 +17,11 @@ public struct Snapshotter: Sendable {
     }
 
     /// Writes a snapshot and syncs it; a failed write leaves no file behind.
-    public func save(_ snapshot: Snapshot) throws(StorageError) {
+    public func save(_ snapshot: Snapshot) throws(DiskError) {
         let data = snapshot.serializedData()
         let envelope = SnapshotFile(crc: CRC32C.update(0, data), data: data)
         let path = "\(directory)/\(Self.fileName(term: snapshot.metadata.term, index: snapshot.metadata.index))"
-        do throws(StorageError) {
+        do throws(DiskError) {
             let file = try fs.openForWriting(path, create: true)
             defer { file.close() }
             try file.truncate(to: 0)
@@ -34,7 +34,7 @@ public struct Snapshotter: Sendable {
     }
 
     /// etcd's snap.Read of one file.
-    public func read(_ name: String) throws(StorageError) -> Snapshot {
+    public func read(_ name: String) throws(DiskError) -> Snapshot {
         let bytes = try fs.readFile("\(directory)/\(name)")
         guard !bytes.isEmpty else { throw .emptySnapshot(file: name) }
         let envelope: SnapshotFile
@@ -49,13 +49,13 @@ public struct Snapshotter: Sendable {
     }
 
     /// The `.snap` files, newest name first.
-    public func names() throws(StorageError) -> [String] {
+    public func names() throws(DiskError) -> [String] {
         try fs.list(directory).filter { $0.hasSuffix(".snap") }.sorted(by: >)
     }
 
     /// The newest snapshot that reads; each one that does not is renamed to `NAME.broken`,
     /// as etcd does. `noSnapshot` when none reads.
-    public func load() throws(StorageError) -> Snapshot {
+    public func load() throws(DiskError) -> Snapshot {
         for name in try names() {
             do {
                 return try read(name)

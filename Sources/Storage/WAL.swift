@@ -32,7 +32,7 @@ public final class WAL {
     public static func create(
         fs: any FileSystem = POSIXFileSystem(), directory: String, metadata: Data?,
         segmentSize: Int = WALFormat.defaultSegmentSize
-    ) throws(StorageError) -> WAL {
+    ) throws(DiskError) -> WAL {
         if fs.exists(directory) { throw .invalidState("wal: \(directory) already exists") }
         let temporary = directory + ".tmp"
         if fs.exists(temporary) { try fs.remove(temporary) }
@@ -58,7 +58,7 @@ public final class WAL {
     public static func open(
         fs: any FileSystem = POSIXFileSystem(), directory: String, at start: WALSnapshot, writable: Bool,
         segmentSize: Int = WALFormat.defaultSegmentSize
-    ) throws(StorageError) -> WAL {
+    ) throws(DiskError) -> WAL {
         let names = try segmentNames(fs: fs, directory: directory)
         // The last segment that may hold the snapshot's index, and a gapless run from it.
         guard let first = names.lastIndex(where: { WALFormat.parseSegmentName($0)!.index <= start.index }) else {
@@ -91,7 +91,7 @@ public final class WAL {
     }
 
     /// The WAL segment names in a directory, sorted; `fileNotFound` when there are none.
-    static func segmentNames(fs: any FileSystem, directory: String) throws(StorageError) -> [String] {
+    static func segmentNames(fs: any FileSystem, directory: String) throws(DiskError) -> [String] {
         let names = try fs.list(directory).filter { WALFormat.parseSegmentName($0) != nil }
         guard !names.isEmpty else { throw .fileNotFound(directory: directory) }
         return names
@@ -102,7 +102,7 @@ public final class WAL {
     /// every record must read (a torn tail fails); the rest of the tail is zeroed and writing
     /// continues there. Fails with `snapshotNotFound` when no snapshot record matches the
     /// opening position; unlike etcd 3.4, write mode reports that too.
-    public func readAll() throws(StorageError) -> (metadata: Data?, hardState: HardState, entries: [Entry]) {
+    public func readAll() throws(DiskError) -> (metadata: Data?, hardState: HardState, entries: [Entry]) {
         guard let (initialDecoder, start, writable) = reading else { throw .invalidState("wal: readAll needs a WAL just opened") }
         reading = nil
         var decoder = initialDecoder
@@ -111,43 +111,43 @@ public final class WAL {
         var state = HardState()
         var entries: [Entry] = []
         var matched = false
-        var failure: StorageError?
-        do throws(StorageError) {
+        var failure: DiskError?
+        do throws(DiskError) {
             while let record = try decoder.next() {
                 switch WALFormat.RecordType(rawValue: record.type) {
                 case .entry:
                     let entry = try decodeEntry(record, decoder.currentName, decoder.lastValidOffset)
                     if entry.index > start.index {
                         let position = entry.index - start.index - 1
-                        guard position <= UInt64(entries.count) else { throw StorageError.sliceOutOfRange(index: entry.index) }
+                        guard position <= UInt64(entries.count) else { throw DiskError.sliceOutOfRange(index: entry.index) }
                         entries.removeSubrange(Int(position)...)
                         entries.append(entry)
                     }
                     lastIndex = entry.index
                 case .state:
                     do { state = try HardState(serializedBytes: record.data ?? Data()) } catch {
-                        throw StorageError.malformedRecord(file: decoder.currentName, offset: decoder.lastValidOffset, reason: error.description)
+                        throw DiskError.malformedRecord(file: decoder.currentName, offset: decoder.lastValidOffset, reason: error.description)
                     }
                 case .metadata:
-                    if sawMetadata, metadata != record.data { throw StorageError.metadataConflict }
+                    if sawMetadata, metadata != record.data { throw DiskError.metadataConflict }
                     metadata = record.data
                     sawMetadata = true
                 case .crc:
                     if decoder.crc != 0, record.crc != decoder.crc {
-                        throw StorageError.crcMismatch(file: decoder.currentName, offset: decoder.lastValidOffset)
+                        throw DiskError.crcMismatch(file: decoder.currentName, offset: decoder.lastValidOffset)
                     }
                     decoder.setCRC(record.crc)
                 case .snapshot:
                     let snapshot: WALSnapshot
                     do { snapshot = try WALSnapshot(serializedBytes: record.data ?? Data()) } catch {
-                        throw StorageError.malformedRecord(file: decoder.currentName, offset: decoder.lastValidOffset, reason: error.description)
+                        throw DiskError.malformedRecord(file: decoder.currentName, offset: decoder.lastValidOffset, reason: error.description)
                     }
                     if snapshot.index == start.index {
-                        guard snapshot.term == start.term else { throw StorageError.snapshotMismatch }
+                        guard snapshot.term == start.term else { throw DiskError.snapshotMismatch }
                         matched = true
                     }
                 case nil:
-                    throw StorageError.malformedRecord(
+                    throw DiskError.malformedRecord(
                         file: decoder.currentName, offset: decoder.lastValidOffset, reason: "unexpected record type \(record.type)")
                 }
             }
@@ -174,7 +174,7 @@ public final class WAL {
         return (metadata, state, entries)
     }
 
-    private func decodeEntry(_ record: WALRecord, _ file: String, _ offset: Int) throws(StorageError) -> Entry {
+    private func decodeEntry(_ record: WALRecord, _ file: String, _ offset: Int) throws(DiskError) -> Entry {
         do { return try Entry(serializedBytes: record.data ?? Data()) } catch {
             throw .malformedRecord(file: file, offset: offset, reason: error.description)
         }
@@ -182,7 +182,7 @@ public final class WAL {
 
     /// Logs entries and a hard state; syncs when raft requires it (new entries, or a new
     /// term or vote) and starts a new segment once the current one is full, as etcd does.
-    public func save(hardState: HardState, entries: [Entry]) throws(StorageError) {
+    public func save(hardState: HardState, entries: [Entry]) throws(DiskError) {
         guard encoder != nil else { throw .invalidState("wal: save on a WAL not open for writing") }
         if WALFormat.isEmpty(hardState) && entries.isEmpty { return }
         let mustSync = !entries.isEmpty || hardState.vote != state.vote || hardState.term != state.term
@@ -192,7 +192,7 @@ public final class WAL {
     /// `save` without the sync: writes the records and cuts a full segment (which syncs).
     /// Returns false when it cut, true when the records may still be unsynced.
     @discardableResult
-    func append(hardState: HardState, entries: [Entry]) throws(StorageError) -> Bool {
+    func append(hardState: HardState, entries: [Entry]) throws(DiskError) -> Bool {
         guard encoder != nil else { throw .invalidState("wal: save on a WAL not open for writing") }
         if WALFormat.isEmpty(hardState) && entries.isEmpty { return true }
         for entry in entries {
@@ -206,21 +206,21 @@ public final class WAL {
     }
 
     /// Marks a snapshot position in the log and syncs.
-    public func saveSnapshot(_ snapshot: WALSnapshot) throws(StorageError) {
+    public func saveSnapshot(_ snapshot: WALSnapshot) throws(DiskError) {
         guard encoder != nil else { throw .invalidState("wal: saveSnapshot on a WAL not open for writing") }
         try encoder!.encode(type: .snapshot, data: snapshot.serializedData())
         if lastIndex < snapshot.index { lastIndex = snapshot.index }
         try sync()
     }
 
-    private func saveState(_ hardState: HardState) throws(StorageError) {
+    private func saveState(_ hardState: HardState) throws(DiskError) {
         if WALFormat.isEmpty(hardState) { return }
         state = hardState
         try encoder!.encode(type: .state, data: hardState.serializedData())
     }
 
     /// Flushes the buffer and fdatasyncs the tail segment.
-    func sync() throws(StorageError) {
+    func sync() throws(DiskError) {
         try encoder!.flush()
         try encoder!.file.sync()
     }
@@ -228,7 +228,7 @@ public final class WAL {
     /// Closes the full segment at its flushed offset plus this save's records, and starts
     /// the next one: a crc record with the running checksum, the metadata and the last hard
     /// state, built under a temporary name and renamed into place.
-    private func cut() throws(StorageError) {
+    private func cut() throws(DiskError) {
         let closing = encoder!.file
         try closing.truncate(to: encoder!.flushedOffset)
         try sync()
@@ -255,7 +255,7 @@ public final class WAL {
     }
 
     /// Flushes, syncs and releases every segment.
-    public func close() throws(StorageError) {
+    public func close() throws(DiskError) {
         if encoder != nil { try sync() }
         encoder = nil
         for file in lockedFiles { file.close() }

@@ -25,7 +25,7 @@ struct WALDecoder {
     mutating func setCRC(_ value: UInt32) { crc = value }
 
     /// The next record, nil at the end of the log.
-    mutating func next() throws(StorageError) -> WALRecord? {
+    mutating func next() throws(DiskError) -> WALRecord? {
         while segmentIndex < segments.count {
             let segment = segments[segmentIndex]
             let bytes = segment.bytes

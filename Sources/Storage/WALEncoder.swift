@@ -23,7 +23,7 @@ struct WALEncoder {
     }
 
     /// Appends one record: its crc is the running checksum including its data.
-    mutating func encode(type: WALFormat.RecordType, data: Data?) throws(StorageError) {
+    mutating func encode(type: WALFormat.RecordType, data: Data?) throws(DiskError) {
         if let data { crc = CRC32C.update(crc, data) }
         let record = WALRecord(type: type.rawValue, crc: crc, data: data)
         var bytes = record.serializedBytes()
@@ -37,7 +37,7 @@ struct WALEncoder {
 
     /// etcd's PageWriter.Write: buffer below the watermark; past it, complete the partial
     /// page, flush, write whole pages directly and buffer the rest.
-    private mutating func write(_ p: ArraySlice<UInt8>) throws(StorageError) {
+    private mutating func write(_ p: ArraySlice<UInt8>) throws(DiskError) {
         var p = p
         if p.count + buffer.count <= Self.watermark {
             buffer.append(contentsOf: p)
@@ -61,15 +61,15 @@ struct WALEncoder {
     }
 
     /// Writes the buffer to the file (no fsync).
-    mutating func flush() throws(StorageError) {
+    mutating func flush() throws(DiskError) {
         guard !buffer.isEmpty else { return }
         try writeToFile(buffer[...])
         pageOffset = (pageOffset + buffer.count) % Self.pageBytes
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private mutating func writeToFile(_ bytes: ArraySlice<UInt8>) throws(StorageError) {
-        let result = bytes.withUnsafeBytes { raw in Result { () throws(StorageError) in try file.write(raw, at: flushedOffset) } }
+    private mutating func writeToFile(_ bytes: ArraySlice<UInt8>) throws(DiskError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(DiskError) in try file.write(raw, at: flushedOffset) } }
         try result.get()
         flushedOffset += bytes.count
     }

@@ -20,7 +20,7 @@ public enum WALRepair {
         var decoder = WALDecoder(segments: [.init(name: last, bytes: bytes)])
         while true {
             let lastOffset = decoder.lastValidOffset
-            do throws(StorageError) {
+            do throws(DiskError) {
                 guard let record = try decoder.next() else { return Outcome(repaired: true) }
                 if record.type == WALFormat.RecordType.crc.rawValue {
                     if decoder.crc != 0, record.crc != decoder.crc { return Outcome(repaired: false) }
@@ -28,7 +28,7 @@ public enum WALRepair {
                 }
             } catch {
                 guard case .unexpectedEOF = error else { return Outcome(repaired: false) }
-                do throws(StorageError) {
+                do throws(DiskError) {
                     let broken = try fs.openForWriting("\(directory)/\(last).broken", create: true)
                     defer { broken.close() }
                     try broken.truncate(to: 0)
@@ -51,7 +51,7 @@ public enum WALRepair {
     /// past the end of the file, a record that does not decode, a data checksum that does not
     /// match, or a crc record that disagrees with a non-zero running value. Nil when the
     /// whole log reads.
-    public static func firstDamage(fs: any FileSystem = POSIXFileSystem(), directory: String) throws(StorageError) -> (file: String, offset: Int)? {
+    public static func firstDamage(fs: any FileSystem = POSIXFileSystem(), directory: String) throws(DiskError) -> (file: String, offset: Int)? {
         let names = try WAL.segmentNames(fs: fs, directory: directory)
         var crc: UInt32 = 0
         for name in names {

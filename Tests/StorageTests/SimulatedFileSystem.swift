@@ -51,19 +51,19 @@ final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
 
     func isDirectory(_ path: String) -> Bool { lock.withLock { current[path] == -1 } }
 
-    func list(_ directory: String) throws(StorageError) -> [String] {
+    func list(_ directory: String) throws(DiskError) -> [String] {
         lock.withLock {
             current.keys.filter { parent($0) == directory && $0 != directory }.map { ($0 as NSString).lastPathComponent }.sorted()
         }
     }
 
-    func makeDirectory(_ path: String) throws(StorageError) { lock.withLock { current[path] = -1 } }
+    func makeDirectory(_ path: String) throws(DiskError) { lock.withLock { current[path] = -1 } }
 
-    func remove(_ path: String) throws(StorageError) {
+    func remove(_ path: String) throws(DiskError) {
         lock.withLock { for key in current.keys where key == path || key.hasPrefix(path + "/") { current[key] = nil } }
     }
 
-    func rename(_ from: String, _ to: String) throws(StorageError) {
+    func rename(_ from: String, _ to: String) throws(DiskError) {
         lock.withLock {
             for (key, value) in current where key == from || key.hasPrefix(from + "/") {
                 current[key] = nil
@@ -72,7 +72,7 @@ final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    func syncDirectory(_ path: String) throws(StorageError) {
+    func syncDirectory(_ path: String) throws(DiskError) {
         lock.withLock {
             let under = { (key: String) in self.parent(key) == path || key.hasPrefix(path == "/" ? "/" : path + "/") }
             for key in durable.keys where under(key) { durable[key] = nil }
@@ -80,21 +80,21 @@ final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    private func inode(_ path: String) throws(StorageError) -> Inode {
+    private func inode(_ path: String) throws(DiskError) -> Inode {
         guard let id = lock.withLock({ current[path] }), id >= 0, let inode = lock.withLock({ inodes[id] }) else {
             throw .io(operation: "open", path: path, reason: "no such file")
         }
         return inode
     }
 
-    func readFile(_ path: String) throws(StorageError) -> [UInt8] {
+    func readFile(_ path: String) throws(DiskError) -> [UInt8] {
         let node = try inode(path)
         return lock.withLock { node.current }
     }
 
-    func size(_ path: String) throws(StorageError) -> Int { try readFile(path).count }
+    func size(_ path: String) throws(DiskError) -> Int { try readFile(path).count }
 
-    func openForWriting(_ path: String, create: Bool) throws(StorageError) -> any WritableFile {
+    func openForWriting(_ path: String, create: Bool) throws(DiskError) -> any WritableFile {
         if create, !exists(path) {
             lock.withLock {
                 nextInode += 1
@@ -116,7 +116,7 @@ final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
             self.node = node
         }
 
-        func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError) {
+        func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DiskError) {
             fs.lock.withLock {
                 if node.current.count < offset + bytes.count {
                     node.current += [UInt8](repeating: 0, count: offset + bytes.count - node.current.count)
@@ -126,7 +126,7 @@ final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
             }
         }
 
-        func truncate(to size: Int) throws(StorageError) {
+        func truncate(to size: Int) throws(DiskError) {
             fs.lock.withLock {
                 if node.current.count > size { node.current.removeSubrange(size...) } else {
                     node.current += [UInt8](repeating: 0, count: size - node.current.count)
@@ -134,15 +134,15 @@ final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
             }
         }
 
-        func preallocate(_ size: Int) throws(StorageError) {
+        func preallocate(_ size: Int) throws(DiskError) {
             fs.lock.withLock {
                 if node.current.count < size { node.current += [UInt8](repeating: 0, count: size - node.current.count) }
             }
         }
 
-        func sync() throws(StorageError) { fs.lock.withLock { node.durable = node.current } }
+        func sync() throws(DiskError) { fs.lock.withLock { node.durable = node.current } }
 
-        func lock() throws(StorageError) {}
+        func lock() throws(DiskError) {}
 
         func close() {}
     }

@@ -59,7 +59,7 @@ struct WALTests {
         try wal.saveSnapshot(WALSnapshot(index: 5, term: 1))
         try wal.close()
         #expect(try WAL.open(directory: dir, at: WALSnapshot(index: 5, term: 1), writable: false).readAll().entries == entries(6...8))
-        #expect(throws: StorageError.snapshotNotFound) {
+        #expect(throws: DiskError.snapshotNotFound) {
             try WAL.open(directory: dir, at: WALSnapshot(index: 6, term: 1), writable: false).readAll()
         }
     }
@@ -75,7 +75,7 @@ struct WALTests {
         #expect(try WALRepair.firstDamage(directory: dir) == nil)
         bytes[200] ^= 0x5a
         _ = FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(bytes))
-        #expect(throws: StorageError.self) { try WAL.open(directory: dir, at: WALSnapshot(), writable: false).readAll() }
+        #expect(throws: DiskError.self) { try WAL.open(directory: dir, at: WALSnapshot(), writable: false).readAll() }
         #expect(try WALRepair.firstDamage(directory: dir)?.file == name)
     }
 

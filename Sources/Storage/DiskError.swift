@@ -1,6 +1,6 @@
 /// What went wrong reading or writing the WAL or the snapshots, naming the file and, where it
 /// applies, the byte offset.
-public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A system call failed.
     case io(operation: String, path: String, reason: String)
     /// Another process holds the file's lock.
