@@ -23,8 +23,10 @@ let package = Package(
             name: "CEtcdProto", dependencies: ["CProtobufC"],
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
+        .target(name: "Raft", dependencies: ["Wire"]),
         .target(name: "Storage", dependencies: ["Wire"]),
-        .target(name: "Conformance", dependencies: ["Storage", "Wire"]),
+        .target(name: "HTTP2", dependencies: ["CNghttp2"]),
+        .target(name: "Conformance", dependencies: ["Raft", "Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -33,6 +35,8 @@ let package = Package(
             dependencies: ["Wire", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Wire"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Wire"]),
+        .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
