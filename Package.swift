@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -23,10 +24,11 @@ let package = Package(
             name: "CEtcdProto", dependencies: ["CProtobufC"],
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
-        .target(name: "Raft", dependencies: ["Wire"]),
         .target(name: "Storage", dependencies: ["Wire"]),
-        .target(name: "HTTP2", dependencies: ["CNghttp2"]),
-        .target(name: "Conformance", dependencies: ["Raft", "Storage", "Wire"]),
+        .target(
+            name: "HTTP2",
+            dependencies: ["CNghttp2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(name: "Conformance", dependencies: ["Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -35,8 +37,9 @@ let package = Package(
             dependencies: ["Wire", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Wire"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "Wire"]),
-        .testTarget(name: "HTTP2Tests", dependencies: ["HTTP2"]),
+        .testTarget(
+            name: "HTTP2Tests",
+            dependencies: ["HTTP2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
     ],
     swiftLanguageModes: [.v6]

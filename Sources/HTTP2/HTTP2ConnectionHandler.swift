@@ -1,0 +1,86 @@
+import NIOCore
+
+/// Runs an `HTTP2Session` on a NIO channel: bytes read go into the session, the session's
+/// output is written out. Everything happens on the channel's event loop; `onEvent` sees
+/// each event there and may answer through `session` and `flush()` directly.
+///
+/// Writing stops while the channel is not writable (a peer that does not read), so queued
+/// body data stays in the session's per-stream buffers, which the sender paces by.
+public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    public let session: HTTP2Session
+    private let onEvent: (HTTP2ConnectionHandler, HTTP2Event) -> Void
+    private let onError: (HTTP2ConnectionHandler, HTTP2Error) -> Void
+    private var context: ChannelHandlerContext?
+
+    public init(
+        role: HTTP2Session.Role, settings: HTTP2Session.Settings = .init(),
+        onError: @escaping (HTTP2ConnectionHandler, HTTP2Error) -> Void = { _, _ in },
+        onEvent: @escaping (HTTP2ConnectionHandler, HTTP2Event) -> Void
+    ) {
+        session = HTTP2Session(role: role, settings: settings)
+        self.onEvent = onEvent
+        self.onError = onError
+    }
+
+    public var channel: Channel? { context?.channel }
+
+    public var eventLoop: EventLoop? { context?.eventLoop }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { flush() }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        flush()
+        context.fireChannelActive()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        let events: [HTTP2Event]
+        do {
+            events = try buffer.withUnsafeReadableBytes { raw throws(HTTP2Error) in try session.receive(raw) }
+        } catch {
+            onError(self, error)
+            session.goAway(errorCode: 1)
+            flush()
+            context.close(promise: nil)
+            return
+        }
+        for event in events { onEvent(self, event) }
+        flush()
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Writes what the session has to send, while the channel accepts writes.
+    public func flush() {
+        guard let context, context.channel.isActive else { return }
+        var wrote = false
+        while context.channel.isWritable {
+            let bytes = session.output(limit: 256 * 1024)
+            if bytes.isEmpty { break }
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            wrote = true
+        }
+        if wrote { context.flush() }
+    }
+
+    /// Announces shutdown and closes once the GOAWAY is written.
+    public func shutdown() {
+        session.goAway()
+        flush()
+        context?.close(promise: nil)
+    }
+}
