@@ -24,11 +24,12 @@ let package = Package(
             name: "CEtcdProto", dependencies: ["CProtobufC"],
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
+        .target(name: "Raft", dependencies: ["Wire"]),
         .target(name: "Storage", dependencies: ["Wire"]),
         .target(
             name: "HTTP2",
             dependencies: ["CNghttp2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .target(name: "Conformance", dependencies: ["Storage", "Wire"]),
+        .target(name: "Conformance", dependencies: ["Raft", "Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -1,0 +1,30 @@
+/// Severity of a raft log line; the names are those etcd's loggers print.
+public enum LogLevel: Int, Comparable, Sendable, CaseIterable, CustomStringConvertible {
+    case debug, info, warning, error, fatal
+
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+
+    public var description: String {
+        switch self {
+        case .debug: "DEBUG"
+        case .info: "INFO"
+        case .warning: "WARN"
+        case .error: "ERROR"
+        case .fatal: "FATAL"
+        }
+    }
+}
+
+/// Where raft writes what it does. Raft formats a line only when `isEnabled` says it
+/// will be kept, so a quiet logger costs nothing.
+public protocol RaftLogger {
+    func isEnabled(_ level: LogLevel) -> Bool
+    func log(_ level: LogLevel, _ message: String)
+}
+
+/// A logger that keeps nothing.
+public struct DiscardLogger: RaftLogger {
+    public init() {}
+    public func isEnabled(_ level: LogLevel) -> Bool { false }
+    public func log(_ level: LogLevel, _ message: String) {}
+}

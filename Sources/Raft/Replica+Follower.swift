@@ -1,0 +1,172 @@
+import Wire
+
+extension Replica {
+    /// Candidates and pre-candidates: count votes, and follow a leader of this term.
+    mutating func stepCandidate(_ m: Message) throws(RaftError) {
+        // Only answers to this candidacy count: a candidate may still get pre-vote
+        // answers from its pre-candidate round.
+        let ownResponse: MessageType = role == .preCandidate ? .msgPreVoteResp : .msgVoteResp
+        switch m.type {
+        case .msgProp:
+            logger.info("\(hex(id)) no leader at term \(term); dropping proposal")
+            throw .proposalDropped
+        case .msgApp:
+            becomeFollower(term: m.term, lead: m.from)
+            handleAppendEntries(m)
+        case .msgHeartbeat:
+            becomeFollower(term: m.term, lead: m.from)
+            handleHeartbeat(m)
+        case .msgSnap:
+            becomeFollower(term: m.term, lead: m.from)
+            handleSnapshot(m)
+        case ownResponse:
+            let (granted, rejected, result) = poll(m.from, m.type, granted: !m.reject)
+            logger.info("\(hex(id)) has received \(granted) \(m.type) votes and \(rejected) vote rejections")
+            switch result {
+            case .won:
+                if role == .preCandidate {
+                    campaign(.election)
+                } else {
+                    becomeLeader()
+                    broadcastAppend()
+                }
+            case .lost:
+                // A pre-vote answer carries a future term: stay in ours.
+                becomeFollower(term: term, lead: 0)
+            case .pending:
+                break
+            }
+        case .msgTimeoutNow:
+            logger.debug("\(hex(id)) [term \(term) state \(role)] ignored MsgTimeoutNow from \(hex(m.from))")
+        default:
+            break
+        }
+    }
+
+    mutating func stepFollower(_ m: Message) throws(RaftError) {
+        switch m.type {
+        case .msgProp:
+            if lead == 0 {
+                logger.info("\(hex(id)) no leader at term \(term); dropping proposal")
+                throw .proposalDropped
+            }
+            if disableProposalForwarding {
+                logger.info("\(hex(id)) not forwarding to leader \(hex(lead)) at term \(term); dropping proposal")
+                throw .proposalDropped
+            }
+            forwardToLeader(m)
+        case .msgApp:
+            electionElapsed = 0
+            lead = m.from
+            handleAppendEntries(m)
+        case .msgHeartbeat:
+            electionElapsed = 0
+            lead = m.from
+            handleHeartbeat(m)
+        case .msgSnap:
+            electionElapsed = 0
+            lead = m.from
+            handleSnapshot(m)
+        case .msgTransferLeader:
+            guard lead != 0 else {
+                logger.info("\(hex(id)) no leader at term \(term); dropping leader transfer msg")
+                return
+            }
+            forwardToLeader(m)
+        case .msgTimeoutNow:
+            if isPromotable {
+                logger.info("\(hex(id)) [term \(term)] received MsgTimeoutNow from \(hex(m.from)) and starts an election to get leadership.")
+                // No pre-vote: the leader asked, so no partition is being healed.
+                campaign(.transfer)
+            } else {
+                logger.info("\(hex(id)) received MsgTimeoutNow from \(hex(m.from)) but is not promotable")
+            }
+        case .msgReadIndex:
+            guard lead != 0 else {
+                logger.info("\(hex(id)) no leader at term \(term); dropping index reading msg")
+                return
+            }
+            forwardToLeader(m)
+        case .msgReadIndexResp:
+            guard m.entries.count == 1 else {
+                logger.error("\(hex(id)) invalid format of MsgReadIndexResp from \(hex(m.from)), entries count: \(m.entries.count)")
+                return
+            }
+            readStates.append(ReadState(index: m.index, requestContext: m.entries[0].bytes))
+        default:
+            break
+        }
+    }
+
+    private mutating func forwardToLeader(_ m: Message) {
+        var forwarded = m
+        forwarded.to = lead
+        send(forwarded)
+    }
+
+    /// Appends the leader's entries if our log matches at their predecessor; otherwise
+    /// rejects, hinting our last index.
+    mutating func handleAppendEntries(_ m: Message) {
+        if m.index < log.committed {
+            send(Message(type: .msgAppResp, to: m.from, index: log.committed))
+            return
+        }
+        if let lastNew = log.maybeAppend(index: m.index, logTerm: m.logTerm, committed: m.commit, entries: m.entries) {
+            send(Message(type: .msgAppResp, to: m.from, index: lastNew))
+        } else {
+            logger.debug("\(hex(id)) [logterm: \(log.termOrZero(at: m.index)), index: \(m.index)] rejected MsgApp [logterm: \(m.logTerm), index: \(m.index)] from \(hex(m.from))")
+            send(Message(type: .msgAppResp, to: m.from, index: m.index, reject: true, rejectHint: log.lastIndex))
+        }
+    }
+
+    mutating func handleHeartbeat(_ m: Message) {
+        log.commit(to: m.commit)
+        send(Message(type: .msgHeartbeatResp, to: m.from, context: m.context))
+    }
+
+    mutating func handleSnapshot(_ m: Message) {
+        let index = m.snapshot.metadata.index, snapTerm = m.snapshot.metadata.term
+        if restore(m.snapshot) {
+            logger.info("\(hex(id)) [commit: \(log.committed)] restored snapshot [index: \(index), term: \(snapTerm)]")
+            send(Message(type: .msgAppResp, to: m.from, index: log.lastIndex))
+        } else {
+            logger.info("\(hex(id)) [commit: \(log.committed)] ignored snapshot [index: \(index), term: \(snapTerm)]")
+            send(Message(type: .msgAppResp, to: m.from, index: log.committed))
+        }
+    }
+
+    /// Installs `snapshot` as the log and the configuration; false if it is not newer
+    /// than the commit index, does not include this node, or only fast-forwards the
+    /// commit index of a log that has it already.
+    mutating func restore(_ snapshot: Snapshot) -> Bool {
+        let meta = snapshot.metadata
+        if meta.index <= log.committed { return false }
+        if role != .follower {
+            // Defense in depth; cannot happen, since a snapshot makes us follow first.
+            logger.warning("\(hex(id)) attempted to restore snapshot as leader; should never happen")
+            becomeFollower(term: term + 1, lead: 0)
+            return false
+        }
+        let state = meta.confState
+        guard state.voters.contains(id) || state.learners.contains(id) else {
+            logger.warning("\(hex(id)) attempted to restore snapshot but it is not in the ConfState \(state.describe); should never happen")
+            return false
+        }
+        if log.matchTerm(meta.index, meta.term) {
+            logger.info("\(hex(id)) [commit: \(log.committed), lastindex: \(log.lastIndex), lastterm: \(log.lastTerm)] fast-forwarded commit to snapshot [index: \(meta.index), term: \(meta.term)]")
+            log.commit(to: meta.index)
+            return false
+        }
+        log.restore(snapshot)
+        tracker = ProgressTracker(maxInflight: tracker.maxInflight)
+        do {
+            switchToConfig(try changer.restore(state))
+        } catch {
+            logger.fatal("unable to restore config \(state.describe): \(error)")
+        }
+        let next = tracker.progress[id]!.next
+        _ = tracker.progress[id]!.maybeUpdate(next - 1)
+        logger.info("\(hex(id)) [commit: \(log.committed), lastindex: \(log.lastIndex), lastterm: \(log.lastTerm)] restored snapshot [index: \(meta.index), term: \(meta.term)]")
+        return true
+    }
+}
