@@ -24,12 +24,14 @@ let package = Package(
             name: "CEtcdProto", dependencies: ["CProtobufC"],
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
-        .target(name: "Raft", dependencies: ["Wire"]),
         .target(name: "Storage", dependencies: ["Wire"]),
         .target(
             name: "HTTP2",
             dependencies: ["CNghttp2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .target(name: "Conformance", dependencies: ["Raft", "Storage", "Wire"]),
+        .target(
+            name: "Transport",
+            dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(name: "Conformance", dependencies: ["Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -41,6 +43,9 @@ let package = Package(
         .testTarget(
             name: "HTTP2Tests",
             dependencies: ["HTTP2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: ["Transport", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,43 @@
+import HTTP2
+
+/// rafthttp's endpoints and headers as etcd 3.4 uses them on the peer port.
+enum PeerProtocol {
+    static let streamMessagePrefix = "/raft/stream/message/"
+    static let streamMsgAppPrefix = "/raft/stream/msgapp/"
+    static let pipeline = "/raft"
+    static let snapshot = "/raft/snapshot"
+    static let probing = "/raft/probing"
+    static let version = "/version"
+
+    /// etcd's version a peer reports, and the oldest cluster version it works with.
+    static let serverVersion = "3.4.23"
+    static let minClusterVersion = "3.0.0"
+
+    /// Member and cluster IDs as etcd writes them: lower-case hex without leading zeros.
+    static func id(_ value: UInt64) -> String { String(value, radix: 16) }
+
+    static func parseID(_ text: Substring) -> UInt64? { UInt64(text, radix: 16) }
+
+    /// The headers every peer request carries.
+    static func requestHeaders(
+        method: String, path: String, authority: String, localID: UInt64, clusterID: UInt64, peerURLs: [String],
+        to: UInt64? = nil
+    ) -> [HTTP2Header] {
+        var headers = [
+            HTTP2Header(":method", method), HTTP2Header(":scheme", "http"), HTTP2Header(":path", path),
+            HTTP2Header(":authority", authority),
+            HTTP2Header("x-server-from", id(localID)), HTTP2Header("x-server-version", serverVersion),
+            HTTP2Header("x-min-cluster-version", minClusterVersion), HTTP2Header("x-etcd-cluster-id", id(clusterID)),
+            HTTP2Header("x-peerurls", peerURLs.joined(separator: ",")),
+        ]
+        if let to { headers.append(HTTP2Header("x-raft-to", id(to))) }
+        return headers
+    }
+
+    static func responseHeaders(status: Int, clusterID: UInt64, contentType: String? = nil) -> [HTTP2Header] {
+        var headers = [HTTP2Header(":status", String(status)), HTTP2Header("x-etcd-cluster-id", id(clusterID)),
+                       HTTP2Header("x-server-version", serverVersion)]
+        if let contentType { headers.append(HTTP2Header("content-type", contentType)) }
+        return headers
+    }
+}

@@ -1,0 +1,377 @@
+import Foundation
+import HTTP2
+import NIOCore
+import NIOPosix
+import Wire
+
+/// Where the transport hands what it received, and tells what it could not deliver. Called
+/// on the transport's event loop.
+public protocol TransportDelegate: AnyObject, Sendable {
+    func transport(received message: Message)
+    func transport(receivedSnapshot message: Message, data: [UInt8])
+    /// A message to this peer was dropped (buffer full, no connection): raft's ReportUnreachable.
+    func transport(peerUnreachable id: UInt64)
+}
+
+/// rafthttp over HTTP/2: every member holds one connection to every peer, on which it dials
+/// `GET /raft/stream/message/<own id>`; the peer answers with a long-lived body into which it
+/// writes the messages meant for the dialer (8-byte length + raftpb.Message). Messages go out
+/// on the stream the receiver dialed; while that is down they go by pipeline (`POST /raft`,
+/// one message a request) on this member's own connection. Snapshots go by
+/// `POST /raft/snapshot`. All state lives on one event loop.
+public final class Transport: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var localID: UInt64
+        public var clusterID: UInt64
+        public var peerURLs: [String]
+        /// Bytes queued for one peer's stream before messages are dropped and the peer is
+        /// reported unreachable, as etcd does with its bounded send buffer.
+        public var sendBufferLimit = 8 << 20
+        /// Longest wait between reconnection attempts.
+        public var maxBackoff: TimeAmount = .seconds(1)
+
+        public init(localID: UInt64, clusterID: UInt64, peerURLs: [String]) {
+            self.localID = localID
+            self.clusterID = clusterID
+            self.peerURLs = peerURLs
+        }
+    }
+
+    /// One remote member as seen from here. Touched only on the transport's event loop.
+    final class Peer: @unchecked Sendable {
+        let id: UInt64
+        var host: String
+        var port: Int
+        /// Our connection to the peer: our stream GET (receiving) and our pipeline POSTs.
+        var connection: HTTP2ConnectionHandler?
+        var dialedStream: Int32?
+        var decoder = MessageStreamDecoder()
+        /// The stream the peer dialed to us: what we write its messages into.
+        var writer: (handler: HTTP2ConnectionHandler, stream: Int32)?
+        var backoff: TimeAmount = .milliseconds(50)
+        var removed = false
+        /// When the peer's stream to us last went up or down.
+        var activeSince: Date?
+        var inactiveSince: Date? = Date()
+
+        init(id: UInt64, host: String, port: Int) {
+            self.id = id
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public let configuration: Configuration
+    public let eventLoop: EventLoop
+    private weak var delegate: (any TransportDelegate)?
+    private var peers: [UInt64: Peer] = [:]
+    private var server: Channel?
+    /// Request bodies being received on the server side, by connection and stream.
+    private var bodies: [ObjectIdentifier: [Int32: (headers: [HTTP2Header], body: [UInt8])]] = [:]
+    private var stopped = false
+    public private(set) var droppedMessages = 0
+
+    public init(configuration: Configuration, eventLoop: EventLoop, delegate: any TransportDelegate) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.delegate = delegate
+    }
+
+    /// Listens on the peer port; returns the bound port (0 asks for any).
+    public func start(host: String, port: Int) -> EventLoopFuture<Int> {
+        ServerBootstrap(group: eventLoop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(
+                        role: .server,
+                        onError: { _, error in
+                            // One log line for bad input; the connection closes, others go on.
+                            FileHandle.standardError.write(Data("transport: closing a peer connection: \(error)\n".utf8))
+                        },
+                        onEvent: { [weak self] handler, event in self?.serverEvent(handler, event) }))
+                }
+            }
+            .bind(host: host, port: port)
+            .map { [self] channel in
+                server = channel
+                return channel.localAddress?.port ?? port
+            }
+    }
+
+    /// Adds a peer and starts connecting to it.
+    public func addPeer(id: UInt64, host: String, port: Int) {
+        eventLoop.execute { [self] in
+            guard peers[id] == nil else { return }
+            let peer = Peer(id: id, host: host, port: port)
+            peers[id] = peer
+            connect(peer)
+        }
+    }
+
+    /// Removes a peer and closes what it had open.
+    public func removePeer(id: UInt64) {
+        eventLoop.execute { [self] in
+            guard let peer = peers.removeValue(forKey: id) else { return }
+            peer.removed = true
+            peer.connection?.shutdown()
+            if let writer = peer.writer { writer.handler.session.reset(stream: writer.stream); writer.handler.flush() }
+        }
+    }
+
+    /// Whether the peer's stream to us is up, and since when it has been up or down.
+    public func peerStatus(id: UInt64) -> EventLoopFuture<(active: Bool, since: Date?)> {
+        eventLoop.submit { [self] in
+            guard let peer = peers[id] else { return (false, nil) }
+            return peer.writer != nil ? (true, peer.activeSince) : (false, peer.inactiveSince)
+        }
+    }
+
+    /// Sends messages to their `to` peers: by stream when it is up, else by pipeline.
+    public func send(_ messages: [Message]) {
+        eventLoop.execute { [self] in
+            for message in messages { route(message) }
+        }
+    }
+
+    /// Sends a snapshot message followed by the state machine's bytes.
+    public func sendSnapshot(_ message: Message, data: [UInt8]) {
+        eventLoop.execute { [self] in
+            guard let peer = peers[message.to], let connection = peer.connection else {
+                delegate?.transport(peerUnreachable: message.to)
+                return
+            }
+            var body = MessageStream.frame(message)
+            body.append(contentsOf: data)
+            post(PeerProtocol.snapshot, body: body, to: peer, on: connection)
+        }
+    }
+
+    public func stop() -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit { [self] in
+            stopped = true
+            for peer in peers.values {
+                peer.removed = true
+                peer.connection?.shutdown()
+            }
+            peers = [:]
+            return server?.close() ?? eventLoop.makeSucceededVoidFuture()
+        }
+    }
+
+    // MARK: Sending
+
+    private func route(_ message: Message) {
+        guard let peer = peers[message.to] else {
+            delegate?.transport(peerUnreachable: message.to)
+            return
+        }
+        if message.type != .msgSnap, let writer = peer.writer {
+            if writer.handler.session.pendingBytes(stream: writer.stream) > configuration.sendBufferLimit {
+                drop(message)
+                return
+            }
+            do {
+                try writer.handler.session.send(stream: writer.stream, MessageStream.frame(message))
+                writer.handler.flush()
+                return
+            } catch {
+                peer.writer = nil
+            }
+        }
+        guard let connection = peer.connection else {
+            drop(message)
+            return
+        }
+        post(PeerProtocol.pipeline, body: message.serializedBytes(), to: peer, on: connection)
+    }
+
+    private func drop(_ message: Message) {
+        droppedMessages += 1
+        delegate?.transport(peerUnreachable: message.to)
+    }
+
+    private func post(_ path: String, body: [UInt8], to peer: Peer, on connection: HTTP2ConnectionHandler) {
+        let headers = PeerProtocol.requestHeaders(
+            method: "POST", path: path, authority: "\(peer.host):\(peer.port)", localID: configuration.localID,
+            clusterID: configuration.clusterID, peerURLs: configuration.peerURLs)
+        do {
+            let stream = try connection.session.request(headers, endStream: false)
+            try connection.session.send(stream: stream, body, endStream: true)
+            connection.flush()
+        } catch {
+            delegate?.transport(peerUnreachable: peer.id)
+        }
+    }
+
+    // MARK: Our connection to a peer
+
+    private func connect(_ peer: Peer) {
+        guard !peer.removed, !stopped else { return }
+        ClientBootstrap(group: eventLoop)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(role: .client) { [weak self] handler, event in
+                        self?.clientEvent(peer, handler, event)
+                    })
+                }
+            }
+            .connect(host: peer.host, port: peer.port)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
+                    peer.connection = handler
+                    peer.backoff = .milliseconds(50)
+                    dialStream(peer, handler)
+                    channel.closeFuture.whenComplete { [self] _ in
+                        if peer.connection === handler { peer.connection = nil; peer.dialedStream = nil }
+                        scheduleReconnect(peer)
+                    }
+                case .failure:
+                    scheduleReconnect(peer)
+                }
+            }
+    }
+
+    private func scheduleReconnect(_ peer: Peer) {
+        guard !peer.removed, !stopped else { return }
+        let delay = peer.backoff
+        peer.backoff = min(peer.backoff * 2, configuration.maxBackoff)
+        eventLoop.scheduleTask(in: delay) { [self] in
+            if peer.connection == nil { connect(peer) }
+        }
+    }
+
+    private func dialStream(_ peer: Peer, _ handler: HTTP2ConnectionHandler) {
+        let headers = PeerProtocol.requestHeaders(
+            method: "GET", path: PeerProtocol.streamMessagePrefix + PeerProtocol.id(configuration.localID),
+            authority: "\(peer.host):\(peer.port)", localID: configuration.localID, clusterID: configuration.clusterID,
+            peerURLs: configuration.peerURLs, to: peer.id)
+        peer.decoder = MessageStreamDecoder()
+        peer.dialedStream = try? handler.session.request(headers, endStream: true)
+        handler.flush()
+    }
+
+    private func clientEvent(_ peer: Peer, _ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
+        switch event {
+        case .data(let stream, let bytes):
+            handler.session.consume(stream: stream, count: bytes.count)
+            guard stream == peer.dialedStream else { return }
+            peer.decoder.feed(bytes)
+            do {
+                while let message = try peer.decoder.next() {
+                    if message.type == .msgHeartbeat && message.from == 0 && message.to == 0 { continue }  // link heartbeat
+                    delegate?.transport(received: message)
+                }
+            } catch {
+                FileHandle.standardError.write(Data("transport: bad stream from \(PeerProtocol.id(peer.id)): \(error)\n".utf8))
+                handler.session.reset(stream: stream)
+                peer.dialedStream = nil
+            }
+        case .headers(let stream, let headers, _) where stream == peer.dialedStream:
+            if headers[":status"] != "200" {
+                // 404 (not known yet), 412 (other cluster), 410 (removed): retry later.
+                peer.dialedStream = nil
+                eventLoop.scheduleTask(in: peer.backoff) { [self] in
+                    if peer.connection === handler, peer.dialedStream == nil { dialStream(peer, handler) }
+                }
+            }
+        case .streamClosed(let stream, _) where stream == peer.dialedStream:
+            peer.dialedStream = nil
+            eventLoop.scheduleTask(in: peer.backoff) { [self] in
+                if peer.connection === handler, peer.dialedStream == nil { dialStream(peer, handler) }
+            }
+        default:
+            break
+        }
+    }
+
+    // MARK: Serving peers
+
+    private func serverEvent(_ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
+        let key = ObjectIdentifier(handler)
+        switch event {
+        case .headers(let stream, let headers, let endStream):
+            bodies[key, default: [:]][stream] = (headers, [])
+            if endStream { serve(handler, stream) }
+        case .data(let stream, let bytes):
+            handler.session.consume(stream: stream, count: bytes.count)
+            bodies[key]?[stream]?.body += bytes
+        case .endStream(let stream):
+            serve(handler, stream)
+        case .streamClosed(let stream, _):
+            bodies[key]?[stream] = nil
+            for peer in peers.values where peer.writer?.handler === handler && peer.writer?.stream == stream {
+                peer.writer = nil
+                peer.activeSince = nil
+                peer.inactiveSince = Date()
+            }
+        default:
+            break
+        }
+    }
+
+    private func respond(_ handler: HTTP2ConnectionHandler, _ stream: Int32, _ status: Int, _ body: String? = nil) {
+        try? handler.session.respond(
+            stream: stream, PeerProtocol.responseHeaders(status: status, clusterID: configuration.clusterID, contentType: body == nil ? nil : "text/plain"),
+            endStream: body == nil)
+        if let body { try? handler.session.send(stream: stream, Array(body.utf8), endStream: true) }
+    }
+
+    private func serve(_ handler: HTTP2ConnectionHandler, _ stream: Int32) {
+        guard let request = bodies[ObjectIdentifier(handler)]?[stream] else { return }
+        let headers = request.headers
+        let path = headers[":path"] ?? ""
+        let method = headers[":method"] ?? ""
+        if path == PeerProtocol.version && method == "GET" {
+            respond(handler, stream, 200, "{\"etcdserver\":\"\(PeerProtocol.serverVersion)\",\"etcdcluster\":\"3.4.0\"}")
+            return
+        }
+        if path == PeerProtocol.probing && method == "GET" {
+            respond(handler, stream, 200, "{\"health\":\"true\"}")
+            return
+        }
+        guard headers["x-etcd-cluster-id"] == PeerProtocol.id(configuration.clusterID) else {
+            respond(handler, stream, 412, "etcdserver: cluster ID mismatch\n")
+            return
+        }
+        if method == "GET", path.hasPrefix(PeerProtocol.streamMessagePrefix) {
+            guard headers["x-raft-to"] == PeerProtocol.id(configuration.localID) else {
+                respond(handler, stream, 412, "to field mismatch\n")
+                return
+            }
+            guard let from = PeerProtocol.parseID(path.dropFirst(PeerProtocol.streamMessagePrefix.count)), let peer = peers[from] else {
+                respond(handler, stream, 404, "error sender not found\n")
+                return
+            }
+            try? handler.session.respond(stream: stream, PeerProtocol.responseHeaders(status: 200, clusterID: configuration.clusterID), endStream: false)
+            peer.writer = (handler, stream)
+            peer.activeSince = Date()
+            peer.inactiveSince = nil
+            return
+        }
+        bodies[ObjectIdentifier(handler)]?[stream] = nil
+        switch (method, path) {
+        case ("POST", PeerProtocol.pipeline):
+            guard let message = try? Message(serializedBytes: request.body) else {
+                respond(handler, stream, 400, "error unmarshalling raft message\n")
+                return
+            }
+            respond(handler, stream, 204)
+            delegate?.transport(received: message)
+        case ("POST", PeerProtocol.snapshot):
+            var decoder = MessageStreamDecoder()
+            decoder.feed(request.body)
+            guard let frame = try? decoder.nextFrame(), let message = try? Message(serializedBytes: frame.payload),
+                  message.type == .msgSnap else {
+                respond(handler, stream, 400, "error reading raft message\n")
+                return
+            }
+            respond(handler, stream, 204)
+            delegate?.transport(receivedSnapshot: message, data: Array(request.body.dropFirst(8 + frame.payload.count)))
+        default:
+            respond(handler, stream, 404, "404 page not found\n")
+        }
+    }
+}

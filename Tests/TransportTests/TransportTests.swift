@@ -1,0 +1,155 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+import Transport
+import Wire
+
+/// Collects what a transport delivers.
+final class Inbox: TransportDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [Message] = []
+    private var unreachable: [UInt64] = []
+    private var snapshots: [(Message, [UInt8])] = []
+
+    func transport(received message: Message) { lock.withLock { messages.append(message) } }
+    func transport(receivedSnapshot message: Message, data: [UInt8]) { lock.withLock { snapshots.append((message, data)) } }
+    func transport(peerUnreachable id: UInt64) { lock.withLock { unreachable.append(id) } }
+
+    var received: [Message] { lock.withLock { messages } }
+    var receivedSnapshots: [(Message, [UInt8])] { lock.withLock { snapshots } }
+    var unreachableCount: Int { lock.withLock { unreachable.count } }
+
+    func waitFor(count: Int, seconds: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if received.count >= count { return true }
+            usleep(2_000)
+        }
+        return false
+    }
+}
+
+@Suite("rafthttp over HTTP/2")
+struct TransportTests {
+    struct Member {
+        let id: UInt64
+        let transport: Transport
+        let inbox: Inbox
+        let port: Int
+    }
+
+    static func members(_ count: Int, group: EventLoopGroup, clusterIDs: [UInt64]? = nil) throws -> [Member] {
+        var members: [Member] = []
+        for i in 0..<count {
+            let inbox = Inbox()
+            let id = UInt64(i + 1)
+            let transport = Transport(
+                configuration: .init(localID: id, clusterID: clusterIDs?[i] ?? 0x1000, peerURLs: []),
+                eventLoop: group.next(), delegate: inbox)
+            let port = try transport.start(host: "127.0.0.1", port: 0).wait()
+            members.append(Member(id: id, transport: transport, inbox: inbox, port: port))
+        }
+        for a in members {
+            for b in members where a.id != b.id { a.transport.addPeer(id: b.id, host: "127.0.0.1", port: b.port) }
+        }
+        return members
+    }
+
+    static func waitActive(_ members: [Member]) throws {
+        let deadline = Date().addingTimeInterval(10)
+        for a in members {
+            for b in members where a.id != b.id {
+                while try !a.transport.peerStatus(id: b.id).wait().active {
+                    guard Date() < deadline else { return }
+                    usleep(5_000)
+                }
+            }
+        }
+    }
+
+    @Test("three members exchange 100,000 messages, none lost or reordered within a stream")
+    func exchange() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        defer { try? group.syncShutdownGracefully() }
+        let members = try Self.members(3, group: group)
+        defer { for m in members { try? m.transport.stop().wait() } }
+        try Self.waitActive(members)
+        let perPair = 100_000 / 6
+        for from in members {
+            for to in members where to.id != from.id {
+                var batch: [Message] = []
+                for i in 1...perPair {
+                    batch.append(Message(type: i % 2 == 0 ? .msgHeartbeat : .msgApp, to: to.id, from: from.id, term: 1, index: UInt64(i),
+                                         entries: i % 2 == 0 ? [] : [Entry(term: 1, index: UInt64(i), data: Data(count: 64))]))
+                    if batch.count == 500 {
+                        from.transport.send(batch)
+                        batch = []
+                        usleep(1_000)  // the sender paces itself to the buffers
+                    }
+                }
+                from.transport.send(batch)
+            }
+        }
+        for member in members {
+            #expect(member.inbox.waitFor(count: 2 * perPair))
+            for sender in members where sender.id != member.id {
+                let indexes = member.inbox.received.filter { $0.from == sender.id }.map(\.index)
+                #expect(indexes == Array(1...UInt64(perPair)))
+            }
+        }
+    }
+
+    @Test("before the stream is up messages go by pipeline; a snapshot of 64 MiB arrives intact")
+    func pipelineAndSnapshot() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let members = try Self.members(2, group: group)
+        defer { for m in members { try? m.transport.stop().wait() } }
+        try Self.waitActive(members)
+        let data = (0..<(64 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let snap = Message(type: .msgSnap, to: 2, from: 1, term: 3,
+                           snapshot: Snapshot(metadata: SnapshotMetadata(confState: ConfState(voters: [1, 2]), index: 100, term: 3)))
+        members[0].transport.sendSnapshot(snap, data: data)
+        let deadline = Date().addingTimeInterval(60)
+        while members[1].inbox.receivedSnapshots.isEmpty && Date() < deadline { usleep(10_000) }
+        let got = try #require(members[1].inbox.receivedSnapshots.first)
+        #expect(got.0 == snap)
+        #expect(got.1 == data)
+    }
+
+    @Test("a member of another cluster is refused with 412 and nothing is delivered")
+    func clusterMismatch() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let members = try Self.members(2, group: group, clusterIDs: [0x1000, 0x2000])
+        defer { for m in members { try? m.transport.stop().wait() } }
+        members[0].transport.send([Message(type: .msgHeartbeat, to: 2, from: 1, term: 1)])
+        usleep(300_000)
+        #expect(members[1].inbox.received.isEmpty)
+        #expect(try !members[0].transport.peerStatus(id: 2).wait().active)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge", "-X", "POST",
+                          "-H", "X-Etcd-Cluster-ID: 9999", "--data-binary", "x", "http://127.0.0.1:\(members[1].port)/raft"]
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        curl.waitUntilExit()
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "412")
+    }
+
+    @Test("a sender that does not pace fills the buffer and sees drops reported as unreachable")
+    func overflowReportsUnreachable() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let members = try Self.members(2, group: group)
+        defer { for m in members { try? m.transport.stop().wait() } }
+        try Self.waitActive(members)
+        let big = Message(type: .msgApp, to: 2, from: 1, term: 1, entries: [Entry(term: 1, index: 1, data: Data(count: 1 << 20))])
+        members[0].transport.send(Array(repeating: big, count: 64))
+        let deadline = Date().addingTimeInterval(10)
+        while members[0].inbox.unreachableCount == 0 && Date() < deadline { usleep(5_000) }
+        #expect(members[0].inbox.unreachableCount > 0)
+    }
+}
