@@ -24,6 +24,7 @@ let package = Package(
             name: "CEtcdProto", dependencies: ["CProtobufC"],
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
+        .target(name: "Raft", dependencies: ["Wire"]),
         .target(name: "Storage", dependencies: ["Wire"]),
         .target(
             name: "HTTP2",
@@ -31,7 +32,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .target(name: "Conformance", dependencies: ["Storage", "Wire"]),
+        .target(name: "Conformance", dependencies: ["Raft", "Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -40,6 +41,7 @@ let package = Package(
             dependencies: ["Wire", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Wire"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Wire"]),
         .testTarget(
             name: "HTTP2Tests",
             dependencies: ["HTTP2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
