@@ -25,7 +25,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
         .target(name: "Raft", dependencies: ["Wire"]),
-        .target(name: "Storage", dependencies: ["Wire"]),
+        .target(name: "Storage", dependencies: ["Raft", "Wire"]),
         .target(
             name: "HTTP2",
             dependencies: ["CNghttp2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
@@ -40,7 +40,7 @@ let package = Package(
             name: "ferry-bench",
             dependencies: ["Wire", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Wire"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Wire"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Wire"]),
         .testTarget(
             name: "HTTP2Tests",
