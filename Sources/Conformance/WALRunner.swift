@@ -106,7 +106,7 @@ public enum WALRunner {
         case .crcMismatch: "crc_mismatch"
         case .unexpectedEOF: "unexpected_eof"
         case .snapshotNotFound: "snapshot_not_found"
-        case .fileNotFound: "file_not_found"
+        case .fileNotFound, .missingSegment: "file_not_found"
         default: "other"
         }
     }

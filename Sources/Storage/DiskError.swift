@@ -7,6 +7,9 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
     case locked(path: String)
     /// No WAL segment where one was needed (etcd's `wal: file not found`).
     case fileNotFound(directory: String)
+    /// Segments numbered with a gap: the one after `after` is missing (etcd's
+    /// `wal: file not found`).
+    case missingSegment(directory: String, after: String)
     /// A record's checksum does not match its data (etcd's `walpb: crc mismatch`).
     case recordCRCMismatch(file: String, offset: Int)
     /// A crc record disagrees with the running checksum (etcd's `wal: crc mismatch`).
@@ -41,6 +44,7 @@ public enum DiskError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .io(operation, path, reason): "\(operation) \(path): \(reason)"
         case let .locked(path): "\(path) is locked by another process"
         case let .fileNotFound(directory): "wal: file not found in \(directory)"
+        case let .missingSegment(directory, after): "wal: file not found: the segment after \(after) is missing in \(directory)"
         case let .recordCRCMismatch(file, offset): "walpb: crc mismatch in \(file) at byte \(offset)"
         case let .crcMismatch(file, offset): "wal: crc mismatch in \(file) at byte \(offset)"
         case let .unexpectedEOF(file, offset): "unexpected EOF in \(file) at byte \(offset)"

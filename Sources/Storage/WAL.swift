@@ -70,7 +70,7 @@ public final class WAL {
         for (i, name) in run.enumerated().dropFirst() {
             let previous = WALFormat.parseSegmentName(run[i - 1])!.sequence
             guard previous == 0 || WALFormat.parseSegmentName(name)!.sequence == previous + 1 else {
-                throw .fileNotFound(directory: directory)
+                throw .missingSegment(directory: directory, after: run[i - 1])
             }
         }
         let wal = WAL(fs: fs, directory: directory, segmentSize: segmentSize)

@@ -172,3 +172,38 @@ struct PurgeTests {
         try wal.close()
     }
 }
+
+@Suite("inspecting a live WAL")
+struct ReadOnlyTests {
+    @Test("a WAL another writer holds open and locked can be read without its lock")
+    func readWhileLocked() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-ro-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let dir = "\(root)/wal"
+        let writer = try WAL.create(directory: dir, metadata: nil, segmentSize: 4096)
+        try writer.save(hardState: HardState(term: 1, commit: 2), entries: [Entry(term: 1, index: 1), Entry(term: 1, index: 2)])
+        // A second writer is refused: the segment is locked.
+        #expect(throws: DiskError.self) { try WAL.open(directory: dir, at: WALSnapshot(), writable: true) }
+        let reader = try WAL.open(directory: dir, at: WALSnapshot(), writable: false)
+        #expect(try reader.readAll().entries.map(\.index) == [1, 2])
+        try writer.close()
+    }
+
+    @Test("a gap in the segment numbers is an error naming the segment before it")
+    func gapIsReported() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-gap-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let dir = "\(root)/wal"
+        let wal = try WAL.create(directory: dir, metadata: nil, segmentSize: 512)
+        for i in UInt64(1)...60 {
+            try wal.save(hardState: HardState(term: 1, commit: i), entries: [Entry(term: 1, index: i, data: Data(count: 64))])
+        }
+        try wal.close()
+        let names = try POSIXFileSystem().list(dir)
+        #expect(names.count >= 4)
+        try FileManager.default.removeItem(atPath: "\(dir)/\(names[2])")
+        #expect(throws: DiskError.missingSegment(directory: dir, after: names[1])) {
+            try WAL.open(directory: dir, at: WALSnapshot(), writable: false)
+        }
+    }
+}
