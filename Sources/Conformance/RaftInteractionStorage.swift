@@ -41,4 +41,7 @@ final class RaftInteractionLogger: RaftLogger {
         output += "\(level) \(message)"
         if !message.hasSuffix("\n") { output += "\n" }
     }
+
+    /// etcd's harness logger prints raft's panics and lets raft carry on.
+    func panic(_ message: String) { log(.fatal, message) }
 }

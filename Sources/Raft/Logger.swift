@@ -20,6 +20,17 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable, CustomStringConve
 public protocol RaftLogger {
     func isEnabled(_ level: LogLevel) -> Bool
     func log(_ level: LogLevel, _ message: String)
+    /// Raft found its own state or its storage inconsistent. The default logs at fatal
+    /// level and stops the process. A logger that returns lets raft carry on as etcd's
+    /// does under a non-panicking logger, which is what etcd's test harness uses.
+    func panic(_ message: String)
+}
+
+extension RaftLogger {
+    public func panic(_ message: String) {
+        log(.fatal, message)
+        fatalError(message)
+    }
 }
 
 /// A logger that keeps nothing.

@@ -7,12 +7,9 @@ struct Logging {
     func warning(_ message: @autoclosure () -> String) { emit(.warning, message) }
     func error(_ message: @autoclosure () -> String) { emit(.error, message) }
 
-    /// Logs at fatal level and stops: raft found its own state or its storage broken.
-    func fatal(_ message: @autoclosure () -> String) -> Never {
-        let text = message()
-        logger.log(.fatal, text)
-        fatalError(text)
-    }
+    /// Raft found its own state or its storage broken: the logger stops the process
+    /// unless it is a harness logger that lets raft continue as etcd's would.
+    func panic(_ message: @autoclosure () -> String) { logger.panic(message()) }
 
     private func emit(_ level: LogLevel, _ message: () -> String) {
         if logger.isEnabled(level) { logger.log(level, message()) }

@@ -32,7 +32,8 @@ struct RaftLog {
 
     var lastTerm: UInt64 {
         do { return try term(at: lastIndex) } catch {
-            logger.fatal("unexpected error when getting the last term (\(error))")
+            logger.panic("unexpected error when getting the last term (\(error))")
+            return 0
         }
     }
 
@@ -47,7 +48,8 @@ struct RaftLog {
     /// The term at `index`, 0 when compacted away.
     func termOrZero(at index: UInt64) -> UInt64 {
         do throws(StorageError) { return try term(at: index) } catch .compacted { return 0 } catch {
-            logger.fatal("unexpected error (\(error))")
+            logger.panic("unexpected error (\(error))")
+            return 0
         }
     }
 
@@ -68,10 +70,9 @@ struct RaftLog {
         guard matchTerm(index, logTerm) else { return nil }
         let lastNew = index + UInt64(entries.count)
         let conflict = findConflict(entries)
-        if conflict != 0 {
-            if conflict <= committed {
-                logger.fatal("entry \(conflict) conflict with committed entry [committed(\(committed))]")
-            }
+        if conflict != 0 && conflict <= committed {
+            logger.panic("entry \(conflict) conflict with committed entry [committed(\(committed))]")
+        } else if conflict != 0 {
             append(Array(entries[Int(conflict - (index + 1))...]))
         }
         commit(to: min(leaderCommit, lastNew))
@@ -82,7 +83,7 @@ struct RaftLog {
     mutating func append(_ entries: [Entry]) -> UInt64 {
         guard let first = entries.first else { return lastIndex }
         if first.index - 1 < committed {
-            logger.fatal("after(\(first.index - 1)) is out of range [committed(\(committed))]")
+            logger.panic("after(\(first.index - 1)) is out of range [committed(\(committed))]")
         }
         unstable.truncateAndAppend(entries, logger: logger)
         return lastIndex
@@ -107,7 +108,8 @@ struct RaftLog {
         let from = max(applied + 1, firstIndex)
         guard committed + 1 > from else { return [] }
         do { return try slice(from..<(committed + 1), maxSize: maxNextEntriesSize) } catch {
-            logger.fatal("unexpected error when getting unapplied entries (\(error))")
+            logger.panic("unexpected error when getting unapplied entries (\(error))")
+            return []
         }
     }
 
@@ -121,7 +123,7 @@ struct RaftLog {
     mutating func commit(to index: UInt64) {
         guard committed < index else { return }
         if lastIndex < index {
-            logger.fatal("tocommit(\(index)) is out of range [lastIndex(\(lastIndex))]. Was the raft log corrupted, truncated, or lost?")
+            logger.panic("tocommit(\(index)) is out of range [lastIndex(\(lastIndex))]. Was the raft log corrupted, truncated, or lost?")
         }
         committed = index
     }
@@ -137,7 +139,7 @@ struct RaftLog {
     mutating func applied(to index: UInt64) {
         guard index != 0 else { return }
         if committed < index || index < applied {
-            logger.fatal("applied(\(index)) is out of range [prevApplied(\(applied)), committed(\(committed))]")
+            logger.panic("applied(\(index)) is out of range [prevApplied(\(applied)), committed(\(committed))]")
         }
         applied = index
     }
@@ -163,7 +165,8 @@ struct RaftLog {
         let first = firstIndex
         if range.lowerBound < first { throw .compacted }
         if range.upperBound > lastIndex + 1 {
-            logger.fatal("slice[\(range.lowerBound),\(range.upperBound)) out of bound [\(first),\(lastIndex)]")
+            logger.panic("slice[\(range.lowerBound),\(range.upperBound)) out of bound [\(first),\(lastIndex)]")
+            return []
         }
         if range.isEmpty { return [] }
         var result: [Entry] = []
@@ -174,7 +177,8 @@ struct RaftLog {
             } catch .compacted {
                 throw .compacted
             } catch {
-                logger.fatal("entries[\(range.lowerBound):\(storedEnd)) is unavailable from storage")
+                logger.panic("entries[\(range.lowerBound):\(storedEnd)) is unavailable from storage")
+                return []
             }
             if UInt64(result.count) < storedEnd - range.lowerBound { return result }
         }

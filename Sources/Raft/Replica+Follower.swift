@@ -149,7 +149,7 @@ extension Replica {
         }
         let state = meta.confState
         guard state.voters.contains(id) || state.learners.contains(id) else {
-            logger.warning("\(hex(id)) attempted to restore snapshot but it is not in the ConfState \(state.describe); should never happen")
+            logger.warning("\(hex(id)) attempted to restore snapshot but it is not in the ConfState \(state.goValue); should never happen")
             return false
         }
         if log.matchTerm(meta.index, meta.term) {
@@ -162,11 +162,19 @@ extension Replica {
         do {
             switchToConfig(try changer.restore(state))
         } catch {
-            logger.fatal("unable to restore config \(state.describe): \(error)")
+            fatalError("unable to restore config \(state.describe): \(error)")
         }
         let next = tracker.progress[id]!.next
         _ = tracker.progress[id]!.maybeUpdate(next - 1)
         logger.info("\(hex(id)) [commit: \(log.committed), lastindex: \(log.lastIndex), lastterm: \(log.lastTerm)] restored snapshot [index: \(meta.index), term: \(meta.term)]")
         return true
+    }
+}
+
+extension ConfState {
+    /// Go's `%v` of etcd's ConfState struct, for etcd's log wording.
+    var goValue: String {
+        func list(_ ids: [UInt64]) -> String { "[" + ids.map(String.init).joined(separator: " ") + "]" }
+        return "{\(list(voters)) \(list(learners)) \(list(votersOutgoing)) \(list(learnersNext)) \(autoLeave) []}"
     }
 }

@@ -31,7 +31,7 @@ extension Replica {
                 case .probe:
                     tracker.progress[peer]!.probeSent = true
                 case .snapshot:
-                    logger.fatal("\(hex(id)) is sending append in unhandled state \(pr.state)")
+                    logger.panic("\(hex(id)) is sending append in unhandled state \(pr.state)")
                 }
             }
         } else {
@@ -44,9 +44,9 @@ extension Replica {
                 logger.debug("\(hex(id)) failed to send snapshot to \(hex(peer)) because snapshot is temporarily unavailable")
                 return false
             } catch {
-                logger.fatal("\(error)")
+                fatalError("\(error)")
             }
-            if snapshot.metadata.index == 0 { logger.fatal("need non-empty snapshot") }
+            precondition(snapshot.metadata.index != 0, "need non-empty snapshot")
             m.type = .msgSnap
             m.snapshot = snapshot
             logger.debug("\(hex(id)) [firstindex: \(log.firstIndex), commit: \(log.committed)] sent snapshot[index: \(snapshot.metadata.index), term: \(snapshot.metadata.term)] to \(hex(peer)) [\(pr)]")
@@ -130,7 +130,7 @@ extension Replica {
     /// Appends proposed entries. A conf change is replaced by an empty entry when
     /// another is pending or it does not fit the joint state.
     private mutating func propose(_ m: Message) throws(RaftError) {
-        if m.entries.isEmpty { logger.fatal("\(hex(id)) stepped empty MsgProp") }
+        if m.entries.isEmpty { logger.panic("\(hex(id)) stepped empty MsgProp") }
         // A leader removed from the configuration takes no proposals.
         guard tracker.progress[id] != nil else { throw .proposalDropped }
         if leadTransferee != 0 {
@@ -270,7 +270,7 @@ extension Entry {
     var confChangeGoValue: String {
         func bytes(_ data: Data?) -> String { "[" + (data.map { $0.map(String.init).joined(separator: " ") } ?? "") + "]" }
         if type == .entryConfChange, let change = try? ConfChange(serializedBytes: self.bytes) {
-            return "{\(change.id) \(change.type) \(change.nodeID) \(bytes(change.context)) []}"
+            return "{\(change.type) \(change.nodeID) \(bytes(change.context)) \(change.id) []}"
         }
         guard let change = confChange else { return "<nil>" }
         let singles = change.changes.map { "{\($0.type) \($0.nodeID) []}" }.joined(separator: " ")

@@ -78,9 +78,9 @@ extension Replica {
             logger.warning("\(hex(id)) is unpromotable and can not campaign; ignoring MsgHup")
             return
         }
-        let unapplied: [Entry]
+        var unapplied: [Entry] = []
         do { unapplied = try log.slice((log.applied + 1)..<(log.committed + 1), maxSize: .max) } catch {
-            logger.fatal("unexpected error getting unapplied entries (\(error))")
+            logger.panic("unexpected error getting unapplied entries (\(error))")
         }
         // As etcd 3.4 does, only v1 conf changes hold an election back.
         let pending = unapplied.count(where: { $0.type == .entryConfChange })

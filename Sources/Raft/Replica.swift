@@ -181,7 +181,7 @@ struct Replica {
         // everything up to here is applied.
         pendingConfIndex = log.lastIndex
         let empty = Entry()
-        if !appendEntries([empty]) { logger.fatal("empty entry was dropped") }
+        if !appendEntries([empty]) { logger.panic("empty entry was dropped") }
         // The empty entry does not count towards the uncommitted quota.
         reduceUncommittedSize([empty])
         logger.info("\(hex(id)) became leader at term \(term)")
