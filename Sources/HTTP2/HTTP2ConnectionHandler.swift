@@ -59,6 +59,11 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
         flush()
     }
 
+    public func channelInactive(context: ChannelHandlerContext) {
+        onEvent(self, .connectionClosed)
+        context.fireChannelInactive()
+    }
+
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { flush() }
         context.fireChannelWritabilityChanged()

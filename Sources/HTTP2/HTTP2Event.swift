@@ -32,6 +32,8 @@ public enum HTTP2Event: Equatable, Sendable {
     case goAway(lastStream: Int32, errorCode: UInt32)
     /// The answer to a `ping` this side sent.
     case pingAck
+    /// The connection under the session closed: every stream on it is gone.
+    case connectionClosed
 }
 
 /// Why a session could not go on.

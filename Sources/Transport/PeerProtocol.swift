@@ -8,6 +8,8 @@ enum PeerProtocol {
     static let snapshot = "/raft/snapshot"
     static let probing = "/raft/probing"
     static let version = "/version"
+    static let members = "/members"
+    static let promotePrefix = "/members/promote/"
 
     /// etcd's version a peer reports, and the oldest cluster version it works with.
     static let serverVersion = "3.4.23"

@@ -11,6 +11,32 @@ public protocol TransportDelegate: AnyObject, Sendable {
     func transport(receivedSnapshot message: Message, data: [UInt8])
     /// A message to this peer was dropped (buffer full, no connection): raft's ReportUnreachable.
     func transport(peerUnreachable id: UInt64)
+    /// `GET /members`: etcd's JSON list of members (what a joining member reads), nil when
+    /// this member has none to give.
+    func transportMembers() -> String?
+    /// `POST /members/promote/<id>`, a follower forwarding a learner's promotion: the status
+    /// code and body to answer with.
+    func transport(promote id: UInt64) -> (status: Int, body: String)
+}
+
+extension TransportDelegate {
+    public func transportMembers() -> String? { nil }
+    public func transport(promote id: UInt64) -> (status: Int, body: String) { (404, "404 page not found\n") }
+}
+
+/// The two long-lived streams a member dials on each peer.
+enum StreamKind: CaseIterable {
+    /// `GET /raft/stream/message/<id>`: every message type, 8-byte length + message.
+    case message
+    /// `GET /raft/stream/msgapp/<id>`: MsgApp only, in etcd's msgappv2 encoding.
+    case msgApp
+
+    var pathPrefix: String {
+        switch self {
+        case .message: PeerProtocol.streamMessagePrefix
+        case .msgApp: PeerProtocol.streamMsgAppPrefix
+        }
+    }
 }
 
 /// rafthttp over HTTP/2: every member holds one connection to every peer, on which it dials
@@ -29,6 +55,8 @@ public final class Transport: @unchecked Sendable {
         public var sendBufferLimit = 8 << 20
         /// Longest wait between reconnection attempts.
         public var maxBackoff: TimeAmount = .seconds(1)
+        /// Seconds without a PING answer after which a connection is dropped and redialed.
+        public var livenessTimeout: Double = 5
 
         public init(localID: UInt64, clusterID: UInt64, peerURLs: [String]) {
             self.localID = localID
@@ -42,12 +70,13 @@ public final class Transport: @unchecked Sendable {
         let id: UInt64
         var host: String
         var port: Int
-        /// Our connection to the peer: our stream GET (receiving) and our pipeline POSTs.
+        /// Our connection to the peer: our stream GETs (receiving) and our pipeline POSTs.
         var connection: HTTP2ConnectionHandler?
-        var dialedStream: Int32?
-        var decoder = MessageStreamDecoder()
-        /// The stream the peer dialed to us: what we write its messages into.
-        var writer: (handler: HTTP2ConnectionHandler, stream: Int32)?
+        /// Our stream GETs on that connection and the decoders of what arrives on them.
+        var dialed: [Int32: Reader] = [:]
+        /// The streams the peer dialed to us: what we write its messages into.
+        var writers: [StreamKind: Writer] = [:]
+        var lastPingAck = Date()
         var backoff: TimeAmount = .milliseconds(50)
         var removed = false
         /// When the peer's stream to us last went up or down.
@@ -59,6 +88,26 @@ public final class Transport: @unchecked Sendable {
             self.host = host
             self.port = port
         }
+    }
+
+    /// One of our stream GETs on a peer, and what decodes its body.
+    enum Reader {
+        case message(MessageStreamDecoder)
+        case msgApp(MsgAppV2Decoder)
+
+        var kind: StreamKind {
+            switch self {
+            case .message: .message
+            case .msgApp: .msgApp
+            }
+        }
+    }
+
+    /// A stream a peer dialed to us; msgappv2 keeps per-stream encoder state.
+    struct Writer {
+        let handler: HTTP2ConnectionHandler
+        let stream: Int32
+        var encoder = MsgAppV2Encoder()
     }
 
     public let configuration: Configuration
@@ -95,6 +144,7 @@ public final class Transport: @unchecked Sendable {
             .bind(host: host, port: port)
             .map { [self] channel in
                 server = channel
+                checkLiveness()
                 return channel.localAddress?.port ?? port
             }
     }
@@ -115,7 +165,10 @@ public final class Transport: @unchecked Sendable {
             guard let peer = peers.removeValue(forKey: id) else { return }
             peer.removed = true
             peer.connection?.shutdown()
-            if let writer = peer.writer { writer.handler.session.reset(stream: writer.stream); writer.handler.flush() }
+            for writer in peer.writers.values {
+                writer.handler.session.reset(stream: writer.stream)
+                writer.handler.flush()
+            }
         }
     }
 
@@ -123,7 +176,7 @@ public final class Transport: @unchecked Sendable {
     public func peerStatus(id: UInt64) -> EventLoopFuture<(active: Bool, since: Date?)> {
         eventLoop.submit { [self] in
             guard let peer = peers[id] else { return (false, nil) }
-            return peer.writer != nil ? (true, peer.activeSince) : (false, peer.inactiveSince)
+            return peer.writers[.message] != nil ? (true, peer.activeSince) : (false, peer.inactiveSince)
         }
     }
 
@@ -166,17 +219,24 @@ public final class Transport: @unchecked Sendable {
             delegate?.transport(peerUnreachable: message.to)
             return
         }
-        if message.type != .msgSnap, let writer = peer.writer {
-            if writer.handler.session.pendingBytes(stream: writer.stream) > configuration.sendBufferLimit {
-                drop(message)
-                return
-            }
-            do {
-                try writer.handler.session.send(stream: writer.stream, MessageStream.frame(message))
-                writer.handler.flush()
-                return
-            } catch {
-                peer.writer = nil
+        if message.type != .msgSnap {
+            // MsgApp prefers the msgapp stream, as etcd's leader does; all else the message stream.
+            let kinds: [StreamKind] = message.type == .msgApp ? [.msgApp, .message] : [.message]
+            for kind in kinds {
+                guard var writer = peer.writers[kind] else { continue }
+                if writer.handler.session.pendingBytes(stream: writer.stream) > configuration.sendBufferLimit {
+                    drop(message)
+                    return
+                }
+                let frame = kind == .msgApp ? writer.encoder.encode(message) : MessageStream.frame(message)
+                do {
+                    try writer.handler.session.send(stream: writer.stream, frame)
+                    peer.writers[kind] = writer
+                    writer.handler.flush()
+                    return
+                } catch {
+                    peer.writers[kind] = nil
+                }
             }
         }
         guard let connection = peer.connection else {
@@ -223,9 +283,13 @@ public final class Transport: @unchecked Sendable {
                     guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
                     peer.connection = handler
                     peer.backoff = .milliseconds(50)
-                    dialStream(peer, handler)
+                    peer.lastPingAck = Date()
+                    for kind in StreamKind.allCases { dialStream(kind, peer, handler) }
                     channel.closeFuture.whenComplete { [self] _ in
-                        if peer.connection === handler { peer.connection = nil; peer.dialedStream = nil }
+                        if peer.connection === handler {
+                            peer.connection = nil
+                            peer.dialed = [:]
+                        }
                         scheduleReconnect(peer)
                     }
                 case .failure:
@@ -243,48 +307,86 @@ public final class Transport: @unchecked Sendable {
         }
     }
 
-    private func dialStream(_ peer: Peer, _ handler: HTTP2ConnectionHandler) {
+    private func dialStream(_ kind: StreamKind, _ peer: Peer, _ handler: HTTP2ConnectionHandler) {
         let headers = PeerProtocol.requestHeaders(
-            method: "GET", path: PeerProtocol.streamMessagePrefix + PeerProtocol.id(configuration.localID),
+            method: "GET", path: kind.pathPrefix + PeerProtocol.id(configuration.localID),
             authority: "\(peer.host):\(peer.port)", localID: configuration.localID, clusterID: configuration.clusterID,
             peerURLs: configuration.peerURLs, to: peer.id)
-        peer.decoder = MessageStreamDecoder()
-        peer.dialedStream = try? handler.session.request(headers, endStream: true)
+        guard let stream = try? handler.session.request(headers, endStream: true) else { return }
+        peer.dialed[stream] = switch kind {
+        case .message: .message(MessageStreamDecoder())
+        case .msgApp: .msgApp(MsgAppV2Decoder(local: configuration.localID, remote: peer.id))
+        }
         handler.flush()
+    }
+
+    /// Dials `kind` again after the backoff, unless the connection changed meanwhile.
+    private func redial(_ kind: StreamKind, _ peer: Peer, _ handler: HTTP2ConnectionHandler) {
+        eventLoop.scheduleTask(in: peer.backoff) { [self] in
+            guard peer.connection === handler, !peer.dialed.values.contains(where: { $0.kind == kind }) else { return }
+            dialStream(kind, peer, handler)
+        }
     }
 
     private func clientEvent(_ peer: Peer, _ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
         switch event {
         case .data(let stream, let bytes):
             handler.session.consume(stream: stream, count: bytes.count)
-            guard stream == peer.dialedStream else { return }
-            peer.decoder.feed(bytes)
+            guard let reader = peer.dialed[stream] else { return }
             do {
-                while let message = try peer.decoder.next() {
-                    if message.type == .msgHeartbeat && message.from == 0 && message.to == 0 { continue }  // link heartbeat
-                    delegate?.transport(received: message)
-                }
+                try read(bytes, from: reader, on: stream, of: peer)
             } catch {
                 FileHandle.standardError.write(Data("transport: bad stream from \(PeerProtocol.id(peer.id)): \(error)\n".utf8))
                 handler.session.reset(stream: stream)
-                peer.dialedStream = nil
+                peer.dialed[stream] = nil
+                redial(reader.kind, peer, handler)
             }
-        case .headers(let stream, let headers, _) where stream == peer.dialedStream:
-            if headers[":status"] != "200" {
-                // 404 (not known yet), 412 (other cluster), 410 (removed): retry later.
-                peer.dialedStream = nil
-                eventLoop.scheduleTask(in: peer.backoff) { [self] in
-                    if peer.connection === handler, peer.dialedStream == nil { dialStream(peer, handler) }
-                }
+        case .headers(let stream, let headers, _):
+            if let reader = peer.dialed[stream], headers[":status"] != "200" {
+                // 404 (not known there yet), 412 (another cluster), 410 (removed): retry later.
+                peer.dialed[stream] = nil
+                redial(reader.kind, peer, handler)
             }
-        case .streamClosed(let stream, _) where stream == peer.dialedStream:
-            peer.dialedStream = nil
-            eventLoop.scheduleTask(in: peer.backoff) { [self] in
-                if peer.connection === handler, peer.dialedStream == nil { dialStream(peer, handler) }
-            }
+        case .streamClosed(let stream, _):
+            if let reader = peer.dialed.removeValue(forKey: stream) { redial(reader.kind, peer, handler) }
+        case .pingAck:
+            peer.lastPingAck = Date()
         default:
             break
         }
+    }
+
+    private func read(_ bytes: [UInt8], from reader: Reader, on stream: Int32, of peer: Peer) throws(WireError) {
+        switch reader {
+        case .message(var decoder):
+            decoder.feed(bytes)
+            while let message = try decoder.next() {
+                if !MsgAppV2.isLinkHeartbeat(message) { delegate?.transport(received: message) }
+            }
+            peer.dialed[stream] = .message(decoder)
+        case .msgApp(var decoder):
+            decoder.feed(bytes)
+            while let frame = try decoder.next() {
+                if !MsgAppV2.isLinkHeartbeat(frame.message) { delegate?.transport(received: frame.message) }
+            }
+            peer.dialed[stream] = .msgApp(decoder)
+        }
+    }
+
+    /// PINGs every connection to a peer; one silent for `livenessTimeout` is closed and
+    /// dialed again.
+    private func checkLiveness() {
+        guard !stopped else { return }
+        for peer in peers.values {
+            guard let connection = peer.connection else { continue }
+            if Date().timeIntervalSince(peer.lastPingAck) > configuration.livenessTimeout {
+                connection.shutdown()
+                continue
+            }
+            connection.session.ping()
+            connection.flush()
+        }
+        eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.livenessTimeout * 1000 / 4))) { [self] in checkLiveness() }
     }
 
     // MARK: Serving peers
@@ -300,21 +402,38 @@ public final class Transport: @unchecked Sendable {
             bodies[key]?[stream]?.body += bytes
         case .endStream(let stream):
             serve(handler, stream)
+        case .connectionClosed:
+            bodies[key] = nil
+            for peer in peers.values {
+                for (kind, writer) in peer.writers where writer.handler === handler {
+                    peer.writers[kind] = nil
+                    if kind == .message {
+                        peer.activeSince = nil
+                        peer.inactiveSince = Date()
+                    }
+                }
+            }
         case .streamClosed(let stream, _):
             bodies[key]?[stream] = nil
-            for peer in peers.values where peer.writer?.handler === handler && peer.writer?.stream == stream {
-                peer.writer = nil
-                peer.activeSince = nil
-                peer.inactiveSince = Date()
+            for peer in peers.values {
+                for (kind, writer) in peer.writers where writer.handler === handler && writer.stream == stream {
+                    peer.writers[kind] = nil
+                    if kind == .message {
+                        peer.activeSince = nil
+                        peer.inactiveSince = Date()
+                    }
+                }
             }
         default:
             break
         }
     }
 
-    private func respond(_ handler: HTTP2ConnectionHandler, _ stream: Int32, _ status: Int, _ body: String? = nil) {
+    private func respond(
+        _ handler: HTTP2ConnectionHandler, _ stream: Int32, _ status: Int, _ body: String? = nil, contentType: String = "text/plain"
+    ) {
         try? handler.session.respond(
-            stream: stream, PeerProtocol.responseHeaders(status: status, clusterID: configuration.clusterID, contentType: body == nil ? nil : "text/plain"),
+            stream: stream, PeerProtocol.responseHeaders(status: status, clusterID: configuration.clusterID, contentType: body == nil ? nil : contentType),
             endStream: body == nil)
         if let body { try? handler.session.send(stream: stream, Array(body.utf8), endStream: true) }
     }
@@ -332,23 +451,47 @@ public final class Transport: @unchecked Sendable {
             respond(handler, stream, 200, "{\"health\":\"true\"}")
             return
         }
-        guard headers["x-etcd-cluster-id"] == PeerProtocol.id(configuration.clusterID) else {
+        // Raft's endpoints check the cluster ID (412, nothing delivered); the member list,
+        // promotion and probes answer anyone, as etcd's do.
+        if path.hasPrefix(PeerProtocol.pipeline), headers["x-etcd-cluster-id"] != PeerProtocol.id(configuration.clusterID) {
             respond(handler, stream, 412, "etcdserver: cluster ID mismatch\n")
+            bodies[ObjectIdentifier(handler)]?[stream] = nil
             return
         }
-        if method == "GET", path.hasPrefix(PeerProtocol.streamMessagePrefix) {
+        if method == "GET", let kind = StreamKind.allCases.first(where: { path.hasPrefix($0.pathPrefix) }) {
             guard headers["x-raft-to"] == PeerProtocol.id(configuration.localID) else {
                 respond(handler, stream, 412, "to field mismatch\n")
                 return
             }
-            guard let from = PeerProtocol.parseID(path.dropFirst(PeerProtocol.streamMessagePrefix.count)), let peer = peers[from] else {
+            guard let from = PeerProtocol.parseID(path.dropFirst(kind.pathPrefix.count)), let peer = peers[from] else {
                 respond(handler, stream, 404, "error sender not found\n")
                 return
             }
             try? handler.session.respond(stream: stream, PeerProtocol.responseHeaders(status: 200, clusterID: configuration.clusterID), endStream: false)
-            peer.writer = (handler, stream)
-            peer.activeSince = Date()
-            peer.inactiveSince = nil
+            peer.writers[kind] = Writer(handler: handler, stream: stream)
+            if kind == .message {
+                peer.activeSince = Date()
+                peer.inactiveSince = nil
+            }
+            return
+        }
+        if method == "GET", path == PeerProtocol.members {
+            if let members = delegate?.transportMembers() {
+                respond(handler, stream, 200, members, contentType: "application/json")
+            } else {
+                respond(handler, stream, 404, "404 page not found\n")
+            }
+            bodies[ObjectIdentifier(handler)]?[stream] = nil
+            return
+        }
+        if method == "POST", path.hasPrefix(PeerProtocol.promotePrefix) {
+            bodies[ObjectIdentifier(handler)]?[stream] = nil
+            guard let id = UInt64(path.dropFirst(PeerProtocol.promotePrefix.count)), let delegate else {
+                respond(handler, stream, 400, "invalid member id\n")
+                return
+            }
+            let (status, body) = delegate.transport(promote: id)
+            respond(handler, stream, status, body, contentType: "application/json")
             return
         }
         bodies[ObjectIdentifier(handler)]?[stream] = nil

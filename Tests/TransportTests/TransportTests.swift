@@ -7,6 +7,9 @@ import Wire
 
 /// Collects what a transport delivers.
 final class Inbox: TransportDelegate, @unchecked Sendable {
+    func transportMembers() -> String? { #"[{"id":1,"peerURLs":["http://127.0.0.1:1"],"name":"m1","clientURLs":[]}]"# }
+    func transport(promote id: UInt64) -> (status: Int, body: String) { (200, "promoted \(id)") }
+
     private let lock = NSLock()
     private var messages: [Message] = []
     private var unreachable: [UInt64] = []
@@ -151,5 +154,52 @@ struct TransportTests {
         let deadline = Date().addingTimeInterval(10)
         while members[0].inbox.unreachableCount == 0 && Date() < deadline { usleep(5_000) }
         #expect(members[0].inbox.unreachableCount > 0)
+    }
+
+    @Test("a stream cut mid-flight falls back to the pipeline, then comes back")
+    func streamFallback() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let members = try Self.members(2, group: group)
+        defer { for m in members { try? m.transport.stop().wait() } }
+        try Self.waitActive(members)
+        // Member 2 drops its connection to 1: the streams 1 writes into go down with it.
+        members[1].transport.removePeer(id: 1)
+        let deadline = Date().addingTimeInterval(10)
+        while try members[0].transport.peerStatus(id: 2).wait().active, Date() < deadline { usleep(2_000) }
+        #expect(try !members[0].transport.peerStatus(id: 2).wait().active)
+        members[0].transport.send((1...100).map { Message(type: .msgHeartbeat, to: 2, from: 1, term: 1, index: $0) })
+        #expect(members[1].inbox.waitFor(count: 100))
+        // Member 2 dials again; the stream is back.
+        members[1].transport.addPeer(id: 1, host: "127.0.0.1", port: members[0].port)
+        try Self.waitActive(members)
+        #expect(try members[0].transport.peerStatus(id: 2).wait().active)
+        members[0].transport.send((101...200).map { Message(type: .msgHeartbeat, to: 2, from: 1, term: 1, index: $0) })
+        #expect(members[1].inbox.waitFor(count: 200))
+        #expect(members[1].inbox.received.map(\.index) == Array(1...200))
+    }
+
+    @Test("standard HTTP/2 tools reach the peer endpoints", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/nghttp")))
+    func tools() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let members = try Self.members(1, group: group)
+        defer { for m in members { try? m.transport.stop().wait() } }
+        func run(_ tool: String, _ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            process.waitUntilExit()
+            return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        let base = "http://127.0.0.1:\(members[0].port)"
+        #expect(try run("/usr/bin/nghttp", ["-v", "\(base)/raft/probing"]).contains(":status: 200"))
+        #expect(try run("/usr/bin/curl", ["-s", "--http2-prior-knowledge", "\(base)/version"]).contains("etcdserver"))
+        #expect(try run("/usr/bin/curl", ["-s", "--http2-prior-knowledge", "\(base)/members"]).contains("peerURLs"))
+        #expect(try run("/usr/bin/curl", ["-s", "--http2-prior-knowledge", "-X", "POST", "\(base)/members/promote/7"]) == "promoted 7")
+        #expect(try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge", "\(base)/nope"]) == "404")
     }
 }
