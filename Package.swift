@@ -25,6 +25,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
         .target(name: "Raft", dependencies: ["Wire"]),
+        .target(name: "KV", dependencies: ["Wire"]),
         .target(name: "Storage", dependencies: ["Raft", "Wire"]),
         .target(
             name: "HTTP2",
@@ -32,16 +33,17 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .target(name: "Conformance", dependencies: ["Raft", "Storage", "Wire"]),
+        .target(name: "Conformance", dependencies: ["KV", "Raft", "Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "ferry-bench",
-            dependencies: ["Wire", "Storage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["KV", "Wire", "Storage", "Transport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Wire"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Wire"]),
+        .testTarget(name: "KVTests", dependencies: ["KV", "Wire"]),
         .testTarget(
             name: "HTTP2Tests",
             dependencies: ["HTTP2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),

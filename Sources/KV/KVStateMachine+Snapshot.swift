@@ -1,0 +1,100 @@
+import Foundation
+import Wire
+
+/// Ferry's KV snapshot: the whole store (keys, every retained revision, the revision and the
+/// compaction point) and the leases, in a compact binary format:
+///
+///     "FERRYKV1"  revision:i64  compactRevision:i64
+///     keys:u32     { length:u32 bytes }
+///     records:u32  { main:i64 sub:u32 key:u32 tombstone:u8 create:i64 version:i64 lease:i64 length:u32 value }
+///     leases:u32   { id:i64 ttl:i64 remainingTTL:i64 }
+///     crc32c:u32 of everything before it
+///
+/// Integers are little-endian; records are in revision order. Watchers are not state.
+extension KVStateMachine {
+    static let snapshotMagic = Array("FERRYKV1".utf8)
+
+    public func snapshot() -> [UInt8] {
+        var w = SnapshotWriter()
+        w.raw(KVStateMachine.snapshotMagic)
+        w.int64(store.currentRevision)
+        w.int64(store.compactRevision)
+        w.uint32(UInt32(store.keys.count))
+        for id in 0..<Int32(store.keys.count) { w.run(store.keys.bytes(id)) }
+        w.uint32(UInt32(store.log.count))
+        for record in store.log {
+            w.int64(record.main)
+            w.uint32(UInt32(record.sub))
+            w.uint32(UInt32(record.key))
+            w.uint8(record.isTombstone ? 1 : 0)
+            w.int64(record.createRevision)
+            w.int64(record.version)
+            w.int64(record.lease)
+            w.run(store.values.bytes(record.value))
+        }
+        let leases = lessor.leases.keys.sorted().map { lessor.leases[$0]! }
+        w.uint32(UInt32(leases.count))
+        for lease in leases {
+            w.int64(lease.id)
+            w.int64(lease.ttl)
+            w.int64(lease.remainingTTL)
+        }
+        var checksum = Checksum()
+        checksum.update(w.bytes)
+        w.uint32(checksum.value)
+        return w.bytes
+    }
+
+    /// Replaces the store and leases with a snapshot's. The lessor comes back not primary
+    /// (a leader promotes it); watchers are kept. Nothing changes when the bytes are invalid.
+    public func restore(snapshot bytes: [UInt8]) throws(KVSnapshotError) {
+        guard bytes.count >= KVStateMachine.snapshotMagic.count + 4,
+              Array(bytes.prefix(KVStateMachine.snapshotMagic.count)) == KVStateMachine.snapshotMagic
+        else { throw .notASnapshot }
+        var checksum = Checksum()
+        checksum.update(Array(bytes.dropLast(4)))
+        var tail = SnapshotReader(Array(bytes.suffix(4)))
+        guard try tail.uint32() == checksum.value else { throw .checksumMismatch }
+
+        var r = SnapshotReader(Array(bytes.dropLast(4)))
+        _ = try r.take(KVStateMachine.snapshotMagic.count)
+        let revision = try r.int64()
+        let compactRevision = try r.int64()
+        let keyCount = Int(try r.uint32())
+        var keys: [[UInt8]] = []
+        for _ in 0..<keyCount { keys.append(try r.run()) }
+        let recordCount = Int(try r.uint32())
+        var records: [(record: RevisionRecord, value: [UInt8])] = []
+        var last = Revision(main: 0, sub: -1)
+        for _ in 0..<recordCount {
+            let main = try r.int64()
+            let sub = try r.uint32()
+            let key = try r.uint32()
+            let tombstone = try r.uint8() != 0
+            let create = try r.int64()
+            let version = try r.int64()
+            let lease = try r.int64()
+            let value = try r.run()
+            guard Int(key) < keys.count else { throw .inconsistent("record names key \(key) of \(keys.count)") }
+            let record = RevisionRecord(main: main, createRevision: create, version: version, lease: lease, value: .empty,
+                                        sub: Int32(truncatingIfNeeded: sub), key: Int32(key), previous: -1, isTombstone: tombstone)
+            guard last < record.revision, main <= revision else { throw .inconsistent("records out of revision order") }
+            last = record.revision
+            records.append((record, value))
+        }
+        let leaseCount = Int(try r.uint32())
+        var leases: [Lease] = []
+        for _ in 0..<leaseCount {
+            leases.append(Lease(id: try r.int64(), ttl: try r.int64(), remainingTTL: try r.int64(), expiry: .never, keys: []))
+        }
+        guard r.isAtEnd else { throw .inconsistent("bytes after the leases") }
+
+        store.restore(revision: revision, compactRevision: compactRevision, keys: keys, records: records)
+        lessor.restore(leases)
+        for id in 0..<Int32(store.keys.count) {
+            guard let newest = store.visible(id, at: store.currentRevision) else { continue }
+            let lease = store.log[Int(newest)].lease
+            if lease != 0 { lessor.attach(store.keys.data(id), to: lease) }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Wire
+
+/// Settings of the KV state machine that etcd takes from its configuration.
+public struct KVConfiguration: Sendable {
+    /// The smallest lease TTL granted, in seconds (etcd: 3/2 election timeouts, rounded up).
+    public var minimumLeaseTTL: Int64
+    /// Events a watcher may have waiting before it is cancelled as too slow.
+    public var watchBufferLimit: Int
+
+    public init(minimumLeaseTTL: Int64 = 2, watchBufferLimit: Int = 100_000) {
+        self.minimumLeaseTTL = minimumLeaseTTL
+        self.watchBufferLimit = watchBufferLimit
+    }
+}
+
+/// The replicated KV state machine: etcd's MVCC store, lessor and watchers, applying the
+/// InternalRaftRequest entries etcd logs and answering what etcd 3.4 answers. Deterministic:
+/// the same entries give the same state, responses and hash on every member; time enters only
+/// as an argument.
+public final class KVStateMachine {
+    let store = MVCCStore()
+    var lessor: Lessor
+    var watches: WatchHub
+
+    public init(configuration: KVConfiguration = KVConfiguration()) {
+        lessor = Lessor(minimumTTL: configuration.minimumLeaseTTL)
+        watches = WatchHub(bufferLimit: configuration.watchBufferLimit)
+    }
+
+    /// The store's revision: that of the last write that changed a key.
+    public var revision: Int64 { store.currentRevision }
+
+    /// The revision of the last compaction, -1 before any.
+    public var compactRevision: Int64 { store.compactRevision }
+
+    /// Applies the bytes of a committed entry (an etcdserverpb.InternalRaftRequest). Never traps:
+    /// bytes that do not decode give a `malformedEntry` error and change nothing.
+    public func apply(entry bytes: some ContiguousBytes, now: LeaseTime = LeaseTime(nanoseconds: 0)) -> AppliedEntry {
+        let request: InternalRaftRequest
+        do {
+            request = try InternalRaftRequest(serializedBytes: bytes)
+        } catch {
+            return AppliedEntry(requestID: 0, result: .failure(.malformedEntry(reason: "\(error)")))
+        }
+        return apply(request, now: now)
+    }
+
+    /// Applies a decoded entry, in the order etcd's applier tries its fields.
+    public func apply(_ request: InternalRaftRequest, now: LeaseTime = LeaseTime(nanoseconds: 0)) -> AppliedEntry {
+        let id = request.header?.id ?? request.id
+        let result: Result<KVResponse, KVError>
+        do throws(KVError) {
+            if let r = request.range {
+                result = .success(.range(try range(r)))
+            } else if let r = request.put {
+                result = .success(.put(try put(r)))
+            } else if let r = request.deleteRange {
+                result = .success(.deleteRange(deleteRange(r)))
+            } else if let r = request.txn {
+                result = .success(.txn(try txn(r)))
+            } else if let r = request.compaction {
+                result = .success(.compaction(try compact(r)))
+            } else if let r = request.leaseGrant {
+                result = .success(.leaseGrant(try grant(r, now: now)))
+            } else if let r = request.leaseRevoke {
+                result = .success(.leaseRevoke(try revoke(r)))
+            } else if let r = request.leaseCheckpoint {
+                result = .success(.leaseCheckpoint(checkpoint(r)))
+            } else {
+                throw .unsupportedRequest(request.v2 != nil ? "v2 request" : "no KV request in entry")
+            }
+        } catch {
+            result = .failure(error)
+        }
+        return AppliedEntry(requestID: id, result: result)
+    }
+
+    /// A header carrying the store's current revision.
+    var header: ResponseHeader { ResponseHeader(revision: store.currentRevision) }
+
+    /// etcd's compaction: drops superseded revisions up to `revision`.
+    func compact(_ request: CompactionRequest) throws(KVError) -> CompactionResponse {
+        try store.compact(to: request.revision)
+        return CompactionResponse(header: header)
+    }
+
+    /// etcd's HashKV of the store at `revision` (0: the current one); a local read.
+    public func hashKV(_ request: HashKVRequest = HashKVRequest()) throws(KVError) -> HashKVResponse {
+        let hash = try store.hash(at: request.revision)
+        return HashKVResponse(header: ResponseHeader(revision: hash.revision), hash: hash.hash,
+                              compactRevision: hash.compactRevision)
+    }
+
+    /// Approximate bytes the store holds, for memory figures.
+    public var residentBytes: Int { store.residentBytes }
+}
