@@ -74,9 +74,10 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
         guard let context, context.channel.isActive else { return }
         var wrote = false
         while context.channel.isWritable {
-            let bytes = session.output(limit: 256 * 1024)
-            if bytes.isEmpty { break }
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            var buffer = context.channel.allocator.buffer(capacity: 64 * 1024)
+            let count = session.output(into: &buffer, limit: 256 * 1024) { $0.writeBytes($1) }
+            if count == 0 { break }
+            context.write(wrapOutboundOut(buffer), promise: nil)
             wrote = true
         }
         if wrote { context.flush() }

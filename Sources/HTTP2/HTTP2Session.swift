@@ -138,6 +138,20 @@ public final class HTTP2Session {
         return out
     }
 
+    /// Like `output(limit:)`, appending to `buffer` (a ByteBuffer, say) without a copy in
+    /// between. Returns the bytes written.
+    public func output<Buffer>(into buffer: inout Buffer, limit: Int, append: (inout Buffer, UnsafeRawBufferPointer) -> Void) -> Int {
+        var written = 0
+        while written < limit {
+            var chunk: UnsafePointer<UInt8>?
+            let length = nghttp2_session_mem_send(session, &chunk)
+            if length <= 0 { break }
+            append(&buffer, UnsafeRawBufferPointer(start: chunk, count: length))
+            written += length
+        }
+        return written
+    }
+
     /// Whether the session still wants to read or has something to write.
     public var isActive: Bool {
         nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0

@@ -183,7 +183,12 @@ public final class Transport: @unchecked Sendable {
     /// Sends messages to their `to` peers: by stream when it is up, else by pipeline.
     public func send(_ messages: [Message]) {
         eventLoop.execute { [self] in
-            for message in messages { route(message) }
+            var touched: [ObjectIdentifier: HTTP2ConnectionHandler] = [:]
+            for message in messages {
+                if let handler = route(message) { touched[ObjectIdentifier(handler)] = handler }
+            }
+            // One write per connection for the whole batch.
+            for handler in touched.values { handler.flush() }
         }
     }
 
@@ -214,10 +219,11 @@ public final class Transport: @unchecked Sendable {
 
     // MARK: Sending
 
-    private func route(_ message: Message) {
+    /// Queues one message; returns the connection that needs a flush, if any.
+    private func route(_ message: Message) -> HTTP2ConnectionHandler? {
         guard let peer = peers[message.to] else {
             delegate?.transport(peerUnreachable: message.to)
-            return
+            return nil
         }
         if message.type != .msgSnap {
             // MsgApp prefers the msgapp stream, as etcd's leader does; all else the message stream.
@@ -226,14 +232,13 @@ public final class Transport: @unchecked Sendable {
                 guard var writer = peer.writers[kind] else { continue }
                 if writer.handler.session.pendingBytes(stream: writer.stream) > configuration.sendBufferLimit {
                     drop(message)
-                    return
+                    return nil
                 }
                 let frame = kind == .msgApp ? writer.encoder.encode(message) : MessageStream.frame(message)
                 do {
                     try writer.handler.session.send(stream: writer.stream, frame)
                     peer.writers[kind] = writer
-                    writer.handler.flush()
-                    return
+                    return writer.handler
                 } catch {
                     peer.writers[kind] = nil
                 }
@@ -241,9 +246,10 @@ public final class Transport: @unchecked Sendable {
         }
         guard let connection = peer.connection else {
             drop(message)
-            return
+            return nil
         }
         post(PeerProtocol.pipeline, body: message.serializedBytes(), to: peer, on: connection)
+        return nil
     }
 
     private func drop(_ message: Message) {
