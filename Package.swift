@@ -49,7 +49,7 @@ let package = Package(
             dependencies: ["HTTP2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(
             name: "TransportTests",
-            dependencies: ["Transport", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: ["Transport", "HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
     ],
     swiftLanguageModes: [.v6]

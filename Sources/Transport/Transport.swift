@@ -180,6 +180,14 @@ public final class Transport: @unchecked Sendable {
         }
     }
 
+    /// Bytes queued for a peer on the streams it dialed, not yet taken by the connection:
+    /// bounded by `sendBufferLimit` (plus one message), however slowly the peer reads.
+    public func queuedBytes(to id: UInt64) -> EventLoopFuture<Int> {
+        eventLoop.submit { [self] in
+            peers[id]?.writers.values.reduce(0) { $0 + $1.handler.session.pendingBytes(stream: $1.stream) } ?? 0
+        }
+    }
+
     /// Sends messages to their `to` peers: by stream when it is up, else by pipeline.
     public func send(_ messages: [Message]) {
         eventLoop.execute { [self] in

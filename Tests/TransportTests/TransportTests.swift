@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import HTTP2
 import Transport
 import Wire
 
@@ -201,5 +202,46 @@ struct TransportTests {
         #expect(try run("/usr/bin/curl", ["-s", "--http2-prior-knowledge", "\(base)/members"]).contains("peerURLs"))
         #expect(try run("/usr/bin/curl", ["-s", "--http2-prior-knowledge", "-X", "POST", "\(base)/members/promote/7"]) == "promoted 7")
         #expect(try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge", "\(base)/nope"]) == "404")
+    }
+
+    @Test("memory stays bounded while a peer stops reading: messages past the buffer are dropped")
+    func peerStopsReading() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let members = try Self.members(1, group: group)
+        defer { for m in members { try? m.transport.stop().wait() } }
+        let sender = members[0].transport
+        sender.addPeer(id: 2, host: "127.0.0.1", port: 1)  // nothing listens there: only its stream to us matters
+        // A peer that dials its stream, then never reads another byte.
+        let silent = try ClientBootstrap(group: group)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(role: .client) { _, _ in })
+                }
+            }
+            .connect(host: "127.0.0.1", port: members[0].port).wait()
+        defer { try? silent.close().wait() }
+        try silent.eventLoop.submit {
+            let handler = try silent.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self)
+            _ = try handler.session.request([
+                HTTP2Header(":method", "GET"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", "/raft/stream/message/2"),
+                HTTP2Header(":authority", "x"), HTTP2Header("x-etcd-cluster-id", "1000"), HTTP2Header("x-raft-to", "1"),
+                HTTP2Header("x-server-from", "2"),
+            ], endStream: true)
+            handler.flush()
+            silent.read()  // the response headers, then nothing more
+        }.wait()
+        let deadline = Date().addingTimeInterval(10)
+        while try !sender.peerStatus(id: 2).wait().active, Date() < deadline { usleep(5_000) }
+        #expect(try sender.peerStatus(id: 2).wait().active)
+        let message = Message(type: .msgApp, to: 2, from: 1, term: 1, entries: [Entry(term: 1, index: 1, data: Data(count: 64 << 10))])
+        for _ in 0..<50 {  // 160 MiB offered in all
+            sender.send(Array(repeating: message, count: 50))
+            usleep(10_000)
+        }
+        let queued = try sender.queuedBytes(to: 2).wait()
+        #expect(queued <= (8 << 20) + (65 << 10))
+        #expect(members[0].inbox.unreachableCount > 1000)
     }
 }
