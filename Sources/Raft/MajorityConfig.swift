@@ -28,9 +28,13 @@ public struct MajorityConfig: Hashable, Sendable, CustomStringConvertible {
     /// index (a member without one counts as 0). An empty config commits everything.
     public func committedIndex(_ acked: (UInt64) -> UInt64?) -> UInt64 {
         if ids.isEmpty { return .max }
-        var indexes = ids.map { acked($0) ?? 0 }
-        indexes.sort()
-        return indexes[indexes.count - (indexes.count / 2 + 1)]
+        // Called on every acknowledgement: sort on the stack, not in a new array.
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: ids.count) { storage in
+            var buffer = storage
+            for (i, id) in ids.enumerated() { buffer.initializeElement(at: i, to: acked(id) ?? 0) }
+            buffer.sort()
+            return buffer[ids.count - (ids.count / 2 + 1)]
+        }
     }
 
     /// The result of `votes` (true = granted); members that did not vote are pending.
