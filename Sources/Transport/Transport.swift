@@ -11,6 +11,8 @@ public protocol TransportDelegate: AnyObject, Sendable {
     func transport(receivedSnapshot message: Message, data: [UInt8])
     /// A message to this peer was dropped (buffer full, no connection): raft's ReportUnreachable.
     func transport(peerUnreachable id: UInt64)
+    /// How a snapshot sent with `sendSnapshot` ended: raft's ReportSnapshot.
+    func transport(snapshotSentTo id: UInt64, succeeded: Bool)
     /// `GET /members`: etcd's JSON list of members (what a joining member reads), nil when
     /// this member has none to give.
     func transportMembers() -> String?
@@ -20,6 +22,7 @@ public protocol TransportDelegate: AnyObject, Sendable {
 }
 
 extension TransportDelegate {
+    public func transport(snapshotSentTo id: UInt64, succeeded: Bool) {}
     public func transportMembers() -> String? { nil }
     public func transport(promote id: UInt64) -> (status: Int, body: String) { (404, "404 page not found\n") }
 }
@@ -77,6 +80,8 @@ public final class Transport: @unchecked Sendable {
         /// The streams the peer dialed to us: what we write its messages into.
         var writers: [StreamKind: Writer] = [:]
         var lastPingAck = Date()
+        /// Snapshot POSTs in flight, and whether each was answered with success yet.
+        var snapshots: [Int32: Bool] = [:]
         var backoff: TimeAmount = .milliseconds(50)
         var removed = false
         /// When the peer's stream to us last went up or down.
@@ -209,7 +214,11 @@ public final class Transport: @unchecked Sendable {
             }
             var body = MessageStream.frame(message)
             body.append(contentsOf: data)
-            post(PeerProtocol.snapshot, body: body, to: peer, on: connection)
+            if let stream = post(PeerProtocol.snapshot, body: body, to: peer, on: connection) {
+                peer.snapshots[stream] = false
+            } else {
+                delegate?.transport(snapshotSentTo: peer.id, succeeded: false)
+            }
         }
     }
 
@@ -265,7 +274,8 @@ public final class Transport: @unchecked Sendable {
         delegate?.transport(peerUnreachable: message.to)
     }
 
-    private func post(_ path: String, body: [UInt8], to peer: Peer, on connection: HTTP2ConnectionHandler) {
+    @discardableResult
+    private func post(_ path: String, body: [UInt8], to peer: Peer, on connection: HTTP2ConnectionHandler) -> Int32? {
         let headers = PeerProtocol.requestHeaders(
             method: "POST", path: path, authority: "\(peer.host):\(peer.port)", localID: configuration.localID,
             clusterID: configuration.clusterID, peerURLs: configuration.peerURLs)
@@ -273,8 +283,10 @@ public final class Transport: @unchecked Sendable {
             let stream = try connection.session.request(headers, endStream: false)
             try connection.session.send(stream: stream, body, endStream: true)
             connection.flush()
+            return stream
         } catch {
             delegate?.transport(peerUnreachable: peer.id)
+            return nil
         }
     }
 
@@ -303,6 +315,8 @@ public final class Transport: @unchecked Sendable {
                         if peer.connection === handler {
                             peer.connection = nil
                             peer.dialed = [:]
+                            for (_, succeeded) in peer.snapshots { delegate?.transport(snapshotSentTo: peer.id, succeeded: succeeded) }
+                            peer.snapshots = [:]
                         }
                         scheduleReconnect(peer)
                     }
@@ -356,6 +370,7 @@ public final class Transport: @unchecked Sendable {
                 redial(reader.kind, peer, handler)
             }
         case .headers(let stream, let headers, _):
+            if peer.snapshots[stream] != nil { peer.snapshots[stream] = headers[":status"] == "204" }
             if let reader = peer.dialed[stream], headers[":status"] != "200" {
                 // 404 (not known there yet), 412 (another cluster), 410 (removed): retry later.
                 peer.dialed[stream] = nil
@@ -363,6 +378,9 @@ public final class Transport: @unchecked Sendable {
             }
         case .streamClosed(let stream, _):
             if let reader = peer.dialed.removeValue(forKey: stream) { redial(reader.kind, peer, handler) }
+            if let succeeded = peer.snapshots.removeValue(forKey: stream) {
+                delegate?.transport(snapshotSentTo: peer.id, succeeded: succeeded)
+            }
         case .pingAck:
             peer.lastPingAck = Date()
         default:
