@@ -7,10 +7,10 @@ extension KVStateMachine {
     /// compacted, the watcher is cancelled with the compaction revision, as etcd does.
     public func watch(_ request: WatchCreateRequest) -> Int64 {
         let id = watches.newID()
-        let watcher = Watcher(id: id, request: request)
         let current = store.currentRevision
-        watches.send(WatchResponse(header: header, watchID: id, created: true))
         let start = request.startRevision == 0 ? current + 1 : request.startRevision
+        let watcher = Watcher(id: id, request: request, startRevision: start)
+        watches.send(WatchResponse(header: header, watchID: id, created: true))
         if start <= current {
             if start < store.compactRevision {
                 watches.register(watcher)
@@ -58,7 +58,7 @@ extension KVStateMachine {
         for index in changes {
             let key = store.keyData(index)
             for id in watches.candidates(for: key) {
-                guard let watcher = watches.watchers[id] else { continue }
+                guard let watcher = watches.watchers[id], revision >= watcher.startRevision else { continue }
                 let matches = key.withUnsafeBytes { watcher.matches($0) }
                 if matches, let event = event(index, for: watcher) { batches[id, default: []].append(event) }
             }

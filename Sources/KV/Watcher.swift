@@ -12,9 +12,12 @@ struct Watcher {
     let dropsPuts: Bool
     let dropsDeletes: Bool
     let progressNotify: Bool
+    /// The first revision whose events are due (a start in the future waits for it).
+    let startRevision: Int64
 
-    init(id: Int64, request: WatchCreateRequest) {
+    init(id: Int64, request: WatchCreateRequest, startRevision: Int64) {
         self.id = id
+        self.startRevision = startRevision
         key = request.key
         // etcd's watch server reads a range end of "\0" as "every key from `key` on".
         if request.rangeEnd == Data([0]) {

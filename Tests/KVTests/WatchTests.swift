@@ -50,3 +50,16 @@ import Wire
         #expect(responses.first?.header?.revision == 2)
     }
 }
+
+extension WatchTests {
+    /// A start revision in the future delivers nothing before that revision (etcd's minRev).
+    @Test func futureStartRevisionWaitsForIt() {
+        var driver = EntryDriver()
+        let id = driver.machine.watch(WatchCreateRequest(key: Data("f".utf8), startRevision: 4))
+        driver.put("f", "2")
+        driver.put("f", "3")
+        driver.put("f", "4")
+        let events = driver.machine.takeWatchResponses(id).flatMap(\.events)
+        #expect(events.map { $0.kv?.modRevision } == [4])
+    }
+}
