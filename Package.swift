@@ -33,13 +33,19 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(
+            name: "GRPC",
+            dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .target(name: "Conformance", dependencies: ["KV", "Raft", "Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "ferry-bench",
-            dependencies: ["KV", "Wire", "Storage", "Transport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "KV", "Wire", "Storage", "Transport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Wire"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "Wire"]),
@@ -50,6 +56,9 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: ["Transport", "HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(
+            name: "GRPCTests",
+            dependencies: ["GRPC", "HTTP2", "KV", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
     ],
     swiftLanguageModes: [.v6]

@@ -30,6 +30,8 @@ public final class HTTP2Session {
         var buffer: [UInt8] = []
         var readOffset = 0
         var finished = false
+        /// Sent as a HEADERS frame ending the stream once the body is out (gRPC's status).
+        var trailers: [HTTP2Header]?
         var pending: Int { buffer.count - readOffset }
     }
 
@@ -190,6 +192,15 @@ public final class HTTP2Session {
         nghttp2_session_resume_data(session, stream)
     }
 
+    /// Finishes a stream this side opened with a body: the queued body goes out, then
+    /// `trailers` as a last header block ending the stream.
+    public func finish(stream: Int32, trailers: [HTTP2Header]) throws(HTTP2Error) {
+        guard let body = outbound[stream], !body.finished else { throw .noSuchStream(stream) }
+        body.trailers = trailers
+        body.finished = true
+        nghttp2_session_resume_data(session, stream)
+    }
+
     /// Body bytes queued on a stream and not yet sent: what a writer paces itself by.
     public func pendingBytes(stream: Int32) -> Int { outbound[stream]?.pending ?? 0 }
 
@@ -213,6 +224,10 @@ public final class HTTP2Session {
     public func goAway(errorCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
         let last = nghttp2_session_get_last_proc_stream_id(session)
         nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode, nil, 0)
+    }
+
+    private func submitTrailers(_ stream: Int32, _ trailers: [HTTP2Header]) {
+        _ = withNameValues(trailers) { nva, count in nghttp2_submit_trailer(session, stream, nva, count) }
     }
 
     private func withNameValues<R>(_ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
@@ -257,7 +272,13 @@ public final class HTTP2Session {
                 out.buffer.removeSubrange(0..<out.readOffset)
                 out.readOffset = 0
             }
-            if out.finished && out.pending == 0 { flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue) }
+            if out.finished && out.pending == 0 {
+                flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
+                if let trailers = out.trailers {
+                    flags!.pointee |= UInt32(NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue)
+                    me.submitTrailers(stream, trailers)
+                }
+            }
             return count
         }
         return submit(&provider)

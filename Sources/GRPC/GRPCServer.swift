@@ -1,0 +1,124 @@
+import Foundation
+import HTTP2
+import NIOCore
+import NIOPosix
+import Wire
+
+/// A method's implementation: it gets the call as soon as the request headers arrive.
+public typealias GRPCMethod = @Sendable (GRPCServerCall) -> Void
+
+/// gRPC over Ferry's HTTP/2 engine: routes calls by `:path` (`/package.Service/Method`) to
+/// methods, frames messages, ends calls with `grpc-status` trailers.
+public final class GRPCServer: @unchecked Sendable {
+    let methods: [String: GRPCMethod]
+    public let maxMessageBytes: Int
+    private var calls: [ObjectIdentifier: [Int32: (call: GRPCServerCall, decoder: GRPCFraming.Decoder)]] = [:]
+
+    public init(methods: [String: GRPCMethod], maxMessageBytes: Int = 2 << 20) {
+        self.methods = methods
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// A handler serving gRPC on one connection (put it in a channel's pipeline).
+    public func connectionHandler() -> HTTP2ConnectionHandler {
+        HTTP2ConnectionHandler(role: .server) { [self] handler, event in self.handle(handler, event) }
+    }
+
+    /// Listens on `host:port`; returns the bound channel.
+    public func start(group: EventLoopGroup, host: String, port: Int) -> EventLoopFuture<Channel> {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(connectionHandler()) }
+            }
+            .bind(host: host, port: port)
+    }
+
+    private func handle(_ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
+        let key = ObjectIdentifier(handler)
+        switch event {
+        case .headers(let stream, let headers, let endStream):
+            guard calls[key]?[stream] == nil else { return }  // client trailers: nothing to do
+            let path = headers[":path"] ?? ""
+            let call = GRPCServerCall(method: path, headers: headers, handler: handler, stream: stream, eventLoop: handler.eventLoop!)
+            guard let method = methods[path] else {
+                call.finish(.unimplemented(path))
+                return
+            }
+            calls[key, default: [:]][stream] = (call, GRPCFraming.Decoder(limit: maxMessageBytes))
+            if let timeout = headers["grpc-timeout"].flatMap(Self.parseTimeout) {
+                handler.eventLoop!.scheduleTask(in: timeout) { call.finish(.deadlineExceeded()) }
+            }
+            method(call)
+            if endStream { call.onEnd?() }
+        case .data(let stream, let bytes):
+            handler.session.consume(stream: stream, count: bytes.count)
+            guard var entry = calls[key]?[stream] else { return }
+            entry.decoder.feed(bytes)
+            do {
+                while let message = try entry.decoder.next() {
+                    calls[key]?[stream] = entry
+                    entry.call.onMessage?(message)
+                }
+                calls[key]?[stream] = entry
+            } catch {
+                entry.call.finish(error)
+            }
+        case .endStream(let stream):
+            guard let entry = calls[key]?[stream] else { return }
+            if !entry.decoder.isEmpty { entry.call.finish(.internalError("grpc: request ended inside a message")) }
+            entry.call.onEnd?()
+        case .streamClosed(let stream, _):
+            calls[key]?.removeValue(forKey: stream)?.call.closed()
+        case .connectionClosed:
+            for entry in (calls.removeValue(forKey: key) ?? [:]).values { entry.call.closed() }
+        default:
+            break
+        }
+    }
+
+    /// `grpc-timeout`: an integer and a unit (H, M, S, m, u, n).
+    static func parseTimeout(_ text: String) -> TimeAmount? {
+        guard let unit = text.last, let value = Int64(text.dropLast()) else { return nil }
+        switch unit {
+        case "H": return .hours(value)
+        case "M": return .minutes(value)
+        case "S": return .seconds(value)
+        case "m": return .milliseconds(value)
+        case "u": return .microseconds(value)
+        case "n": return .nanoseconds(value)
+        default: return nil
+        }
+    }
+}
+
+extension GRPCServer {
+    /// A unary method on Wire messages: decode the request, answer once.
+    public static func unary<Request: WireMessage, Response: WireMessage>(
+        _ body: @escaping @Sendable (Request, @escaping @Sendable (Result<Response, GRPCStatus>) -> Void) -> Void
+    ) -> GRPCMethod {
+        { call in
+            nonisolated(unsafe) var request: Request?
+            call.onMessage = { bytes in
+                do { request = try Request(serializedBytes: bytes) } catch {
+                    call.finish(GRPCStatus(code: 13, message: "grpc: error unmarshalling request: \(error)"))
+                }
+            }
+            call.onEnd = {
+                guard let request else {
+                    call.finish(GRPCStatus(code: 13, message: "grpc: no request message"))
+                    return
+                }
+                body(request) { result in
+                    switch result {
+                    case .success(let response):
+                        call.send(response.serializedBytes())
+                        call.finish(.ok)
+                    case .failure(let status):
+                        call.finish(status)
+                    }
+                }
+            }
+        }
+    }
+}
