@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-compiler python3-protobuf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests generate fuzz bench clean
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests raft-oracle generate fuzz bench clean
 
 ## run: builds and runs the main job (until the server exists: the conformance harness over the vectors)
 run: deps release check-shared
@@ -49,6 +49,7 @@ unit-tests: build
 conformance: check-shared release
 	.build/release/ferry-conformance vectors $(SHARED)/vectors
 	.build/release/ferry-conformance streams $(SHARED)/vectors/streams
+	.build/release/ferry-conformance raft $(SHARED)/conformance/raft-interaction
 	.build/release/ferry-conformance wal $(SHARED)/vectors/wal
 	.build/release/ferry-conformance snap $(SHARED)/vectors/snap
 	.build/release/ferry-conformance datadirs $(SHARED)/captures
@@ -57,6 +58,11 @@ conformance: check-shared release
 KILLS ?= 200
 crash-tests: release
 	.build/release/ferry-conformance wal-kill --kills $(KILLS)
+
+## raft-oracle: random interaction scripts answered by etcd's own raft, replayed on Ferry (not part of test)
+ORACLE_SCRIPTS ?= 200
+raft-oracle: deps
+	tools/raft-oracle/run.sh $(ORACLE_SCRIPTS)
 
 ## fuzz: every libFuzzer target for FUZZ_SECONDS each (not part of test)
 FUZZ_SECONDS ?= 60
