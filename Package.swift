@@ -36,7 +36,8 @@ let package = Package(
         .target(
             name: "GRPC",
             dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .target(name: "Conformance", dependencies: ["KV", "Raft", "Storage", "Wire"]),
+        .target(name: "Capture", dependencies: ["Wire", "HTTP2"]),
+        .target(name: "Conformance", dependencies: ["Capture", "KV", "Raft", "Storage", "Wire"]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
