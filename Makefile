@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 SHARED ?= ../shared
 SWIFT_BUILD_FLAGS ?=
-APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-compiler python3-protobuf
+APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-compiler python3-protobuf \
+	etcd-client nghttp2-client curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests raft-oracle generate fuzz bench clean
@@ -50,6 +51,7 @@ conformance: check-shared release
 	.build/release/ferry-conformance vectors $(SHARED)/vectors
 	.build/release/ferry-conformance streams $(SHARED)/vectors/streams
 	.build/release/ferry-conformance raft $(SHARED)/conformance/raft-interaction
+	.build/release/ferry-conformance kv $(SHARED)/conformance/kv
 	.build/release/ferry-conformance wal $(SHARED)/vectors/wal
 	.build/release/ferry-conformance snap $(SHARED)/vectors/snap
 	.build/release/ferry-conformance datadirs $(SHARED)/captures
@@ -72,7 +74,10 @@ fuzz: deps
 ## bench: the benchmarks in a release build (not part of test)
 bench: release
 	.build/release/ferry-bench codec
+	.build/release/ferry-bench raft
 	.build/release/ferry-bench wal
+	.build/release/ferry-bench kv
+	.build/release/ferry-bench transport
 
 clean:
 	rm -rf .build fuzz-out

@@ -1,4 +1,5 @@
 import Foundation
+import Raft
 import Storage
 import Wire
 

@@ -39,9 +39,9 @@ extension KVStateMachine {
             w.int64(lease.ttl)
             w.int64(lease.remainingTTL)
         }
-        var checksum = Checksum()
-        checksum.update(w.bytes)
-        w.uint32(checksum.value)
+        var checksum: UInt32 = 0
+        checksum = CRC32C.update(checksum, w.bytes)
+        w.uint32(checksum)
         return w.bytes
     }
 
@@ -51,10 +51,10 @@ extension KVStateMachine {
         guard bytes.count >= KVStateMachine.snapshotMagic.count + 4,
               Array(bytes.prefix(KVStateMachine.snapshotMagic.count)) == KVStateMachine.snapshotMagic
         else { throw .notASnapshot }
-        var checksum = Checksum()
-        checksum.update(Array(bytes.dropLast(4)))
+        var checksum: UInt32 = 0
+        checksum = CRC32C.update(checksum, Array(bytes.dropLast(4)))
         var tail = SnapshotReader(Array(bytes.suffix(4)))
-        guard try tail.uint32() == checksum.value else { throw .checksumMismatch }
+        guard try tail.uint32() == checksum else { throw .checksumMismatch }
 
         var r = SnapshotReader(Array(bytes.dropLast(4)))
         _ = try r.take(KVStateMachine.snapshotMagic.count)

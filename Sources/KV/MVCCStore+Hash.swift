@@ -24,18 +24,18 @@ extension MVCCStore {
                 keepsAny = true
             }
         }
-        var checksum = Checksum()
-        checksum.update(Array("key".utf8))
+        var checksum: UInt32 = 0
+        checksum = CRC32C.update(checksum, Array("key".utf8))
         for (i, record) in log.enumerated() {
             if record.main > at { break }
             if record.main <= compactRevision, keepsAny, !keep[i] { continue }
-            checksum.update(record.revision.backendKey(tombstone: record.isTombstone))
+            checksum = CRC32C.update(checksum, record.revision.backendKey(tombstone: record.isTombstone))
             let stored = record.isTombstone
                 ? KeyValue(key: keys.data(record.key))
                 : KeyValue(key: keys.data(record.key), createRevision: record.createRevision, modRevision: record.main,
                            version: record.version, value: values.data(record.value), lease: record.lease)
-            checksum.update(stored.serializedBytes())
+            checksum = CRC32C.update(checksum, stored.serializedBytes())
         }
-        return KVHash(hash: checksum.value, revision: currentRevision, compactRevision: compactRevision)
+        return KVHash(hash: checksum, revision: currentRevision, compactRevision: compactRevision)
     }
 }

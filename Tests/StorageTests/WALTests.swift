@@ -1,4 +1,5 @@
 import Foundation
+import Raft
 import Testing
 @testable import Storage
 import Wire
@@ -98,7 +99,7 @@ struct WALTests {
 
     @Test("every acknowledged entry survives thousands of simulated power cuts, torn writes included")
     func simulatedCrashes() throws {
-        var seeded = SplitMix(seed: 7)
+        var seeded = SplitMix64(seed: 7)
         let fs = SimulatedFileSystem()
         let dir = "/data/wal"
         try fs.makeDirectory("/data")
@@ -135,18 +136,6 @@ struct WALTests {
     }
 }
 
-/// Deterministic randomness for reproducible crash runs.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("purging old files")
 struct PurgeTests {
