@@ -1,7 +1,8 @@
 import Foundation
 
-/// CRC-32C (Castagnoli), the checksum of etcd's WAL records: `update` continues a running
-/// value the way Go's crc32.Update does, so records chain across a whole log.
+/// CRC-32C (Castagnoli): the checksum of etcd's WAL records, .snap files and HashKV.
+/// `update` continues a running value the way Go's crc32.Update does, so records chain
+/// across a whole log.
 public enum CRC32C {
     private static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
