@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ferry-conformance", targets: ["ferry-conformance"]),
+        .executable(name: "ferry-wire", targets: ["ferry-wire"]),
         .executable(name: "ferry-bench", targets: ["ferry-bench"]),
         .library(name: "Wire", targets: ["Wire"]),
     ],
@@ -38,6 +39,9 @@ let package = Package(
             dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .target(name: "Capture", dependencies: ["Wire", "HTTP2"]),
         .target(name: "Conformance", dependencies: ["Capture", "KV", "Raft", "Storage", "Wire"]),
+        .executableTarget(
+            name: "ferry-wire",
+            dependencies: ["Capture", "Conformance", "Storage", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

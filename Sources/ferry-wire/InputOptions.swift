@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+
+/// Where a subcommand's bytes come from: a file, or stdin when no file (or `-`) is given,
+/// optionally written as hex or base64 text.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Input file; stdin when absent or '-'.") var file: String?
+    @Flag(help: "The input is hex text (whitespace ignored).") var hex = false
+    @Flag(help: "The input is base64 text (whitespace ignored).") var base64 = false
+
+    func read(stdin: () throws -> [UInt8]) throws -> [UInt8] {
+        let raw = try InputOptions.contents(file, stdin: stdin)
+        return try InputOptions.decodeText(raw, hex: hex, base64: base64)
+    }
+
+    static func contents(_ file: String?, stdin: () throws -> [UInt8]) throws -> [UInt8] {
+        guard let file, file != "-" else { return try stdin() }
+        guard let data = FileManager.default.contents(atPath: file) else { throw ToolError.unreadable("cannot read \(file)") }
+        return [UInt8](data)
+    }
+
+    /// The bytes a hex or base64 text stands for (or `raw` itself when neither is asked).
+    static func decodeText(_ raw: [UInt8], hex: Bool, base64: Bool) throws -> [UInt8] {
+        if hex && base64 { throw ToolError.usage("--hex and --base64 exclude each other") }
+        let text = String(decoding: raw.filter { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }, as: UTF8.self)
+        if hex {
+            guard let bytes = HexText.decode(text) else {
+                let bad = text.utf8.firstIndex { !HexText.isDigit($0) }.map { text.utf8.distance(from: text.utf8.startIndex, to: $0) }
+                throw ToolError.unreadable(bad.map { "invalid hex digit at character \($0)" } ?? "odd number of hex digits")
+            }
+            return bytes
+        }
+        if base64 {
+            guard let data = Data(base64Encoded: text) else { throw ToolError.unreadable("invalid base64 input") }
+            return [UInt8](data)
+        }
+        return raw
+    }
+}
+
+/// Lower-case hex text of bytes, both ways.
+enum HexText {
+    static func isDigit(_ c: UInt8) -> Bool {
+        (48...57).contains(c) || (97...102).contains(c) || (65...70).contains(c)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0, digits.allSatisfy(isDigit) else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).map { i in UInt8(nibble(digits[i]) << 4 | nibble(digits[i + 1])) }
+    }
+
+    static func encode<C: Collection<UInt8>>(_ bytes: C) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8 {
+        c <= 57 ? c - 48 : (c | 0x20) - 87
+    }
+}
