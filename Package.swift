@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,6 +39,13 @@ let package = Package(
             name: "GRPC",
             dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .target(name: "Capture", dependencies: ["Wire", "HTTP2"]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Raft", "Storage", "Transport", "KV", "GRPC", "HTTP2", "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .target(name: "Conformance", dependencies: ["Capture", "KV", "Raft", "Storage", "Wire"]),
         .executableTarget(
             name: "ferry-wire",
@@ -64,6 +72,7 @@ let package = Package(
         .testTarget(
             name: "GRPCTests",
             dependencies: ["GRPC", "HTTP2", "KV", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
