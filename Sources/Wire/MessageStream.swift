@@ -37,22 +37,30 @@ public struct MessageStreamDecoder {
     /// began; nil until a whole frame has arrived. Throws `frameTooLarge` as soon as a length
     /// over the limit is read.
     public mutating func nextFrame() throws(WireError) -> (offset: Int, payload: [UInt8])? {
+        guard let length = try completeFrameLength() else { return nil }
+        let offset = queue.consumed
+        let payload = Array(queue.bytes(8..<(8 + length)))
+        queue.consume(8 + length)
+        return (offset, payload)
+    }
+
+    /// The next whole message, decoded straight from the buffer.
+    public mutating func next() throws(WireError) -> Message? {
+        guard let length = try completeFrameLength() else { return nil }
+        let message = try Message(serializedBytes: queue.bytes(8..<(8 + length)))
+        queue.consume(8 + length)
+        return message
+    }
+
+    /// The payload length of the frame at the head once all of it has arrived.
+    private func completeFrameLength() throws(WireError) -> Int? {
         guard queue.count >= 8 else { return nil }
         let length = queue.bigEndianUInt64(at: 0)
         guard length <= limit else {
             throw .frameTooLarge(offset: queue.consumed, length: length, limit: limit)
         }
         guard UInt64(queue.count - 8) >= length else { return nil }
-        let offset = queue.consumed
-        let payload = Array(queue.bytes(8..<(8 + Int(length))))
-        queue.consume(8 + Int(length))
-        return (offset, payload)
-    }
-
-    /// The next whole message, decoded.
-    public mutating func next() throws(WireError) -> Message? {
-        guard let frame = try nextFrame() else { return nil }
-        return try Message(serializedBytes: frame.payload)
+        return Int(length)
     }
 
     /// Call when the stream has ended: throws `truncatedFrame` if it ended inside a frame.
