@@ -74,6 +74,8 @@ let package = Package(
             dependencies: ["GRPC", "HTTP2", "KV", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
+        .testTarget(name: "FerryWireTests", dependencies: ["ferry-wire", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
 )
