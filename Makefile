@@ -55,6 +55,7 @@ conformance: check-shared release
 	.build/release/ferry-conformance wal $(SHARED)/vectors/wal
 	.build/release/ferry-conformance snap $(SHARED)/vectors/snap
 	.build/release/ferry-conformance datadirs $(SHARED)/captures
+	.build/release/ferry-conformance captures $(SHARED)/captures
 
 ## crash-tests: SIGKILL a WAL writer at random moments (release build)
 KILLS ?= 200

@@ -141,10 +141,11 @@ enum WireScan {
             offset = start
             var rewrite = false
             var singularMessagesSeen = FieldNumberSet()
-            var current: WireField? = nil
+            var current: Int32 = 0
+            let direct = schema.directCodes
             do throws(Fault) {
                 while offset < end {
-                    current = nil
+                    current = 0
                     let tagStart = offset
                     let wire = try varint(end: end)
                     let tagLength = offset - tagStart
@@ -152,43 +153,44 @@ enum WireScan {
                     let wireType = Int(wire & 7)
                     if wireType == 4 { throw Fault(kind: .endGroup, offset: tagStart) }
                     if fieldNumber <= 0 { throw Fault(kind: .illegalTag(Int64(fieldNumber)), offset: tagStart) }
-                    guard let field = schema.field(fieldNumber) else {
+                    let code = schema.code(fieldNumber, direct)
+                    if code == 0 {
                         let odd = try unknownField(tagStart: tagStart, wireType: wireType, end: end)
                         rewrite = rewrite || odd || tagLength > 5 || tagLength != WireScan.varintSize(wire)
                         continue
                     }
-                    current = field
+                    current = fieldNumber
                     if tagLength > 5 { rewrite = true }
                     let wrongType = Fault(kind: .wrongWireType(wireType), offset: tagStart)
-                    switch field.kind {
-                    case .varint:
+                    switch code {
+                    case WireField.varint:
                         guard wireType == 0 else { throw wrongType }
                         _ = try varint(end: end)
-                    case .bool:
+                    case WireField.bool:
                         guard wireType == 0 else { throw wrongType }
                         let valueStart = offset
                         let value = try varint(end: end)
                         // protobuf-c calls any set bit true; etcd loses bits past 63.
                         if value == 0, offset - valueStart > 1 { rewrite = true }
-                    case .fixed32:
+                    case WireField.fixed32:
                         guard wireType == 5 else { throw wrongType }
                         try skip(4, end: end)
-                    case .fixed64:
+                    case WireField.fixed64:
                         guard wireType == 1 else { throw wrongType }
                         try skip(8, end: end)
-                    case .bytes:
+                    case WireField.bytes:
                         guard wireType == 2 else { throw wrongType }
                         if lengthPrefixOver5(offset) { rewrite = true }
                         offset = try lengthDelimited(end: end)
-                    case .message(let sub), .messages(let sub):
+                    case WireField.message, WireField.messages:
                         guard wireType == 2 else { throw wrongType }
                         if lengthPrefixOver5(offset) { rewrite = true }
-                        if case .message = field.kind, !singularMessagesSeen.insert(fieldNumber) { rewrite = true }
+                        if code == WireField.message, !singularMessagesSeen.insert(fieldNumber) { rewrite = true }
                         let subEnd = try lengthDelimited(end: end)
-                        current = nil  // faults inside are labelled by the inner message
-                        if try message(start: offset, end: subEnd, sub(), depth: depth + 1) { rewrite = true }
+                        current = 0  // faults inside are labelled by the inner message
+                        if try message(start: offset, end: subEnd, schema.subSchema(fieldNumber), depth: depth + 1) { rewrite = true }
                         offset = subEnd
-                    case .packedVarint:
+                    case WireField.packedVarint:
                         if wireType == 0 {
                             _ = try varint(end: end)
                         } else if wireType == 2 {
@@ -200,8 +202,8 @@ enum WireScan {
                         } else {
                             throw wrongType
                         }
-                    case .packedFixed32, .packedFixed64:
-                        let width = field.kind.isFixed32 ? 4 : 8
+                    default:  // packed fixed32 / fixed64
+                        let width = code == WireField.packedFixed32 ? 4 : 8
                         if wireType == (width == 4 ? 5 : 1) {
                             try skip(width, end: end)
                         } else if wireType == 2 {
@@ -220,7 +222,7 @@ enum WireScan {
                 var fault = error
                 if fault.message == nil {
                     fault.message = schema.name
-                    fault.field = current.map { "\($0.name)" }
+                    fault.field = current == 0 ? nil : schema.field(current).map { "\($0.name)" }
                 }
                 throw fault
             }

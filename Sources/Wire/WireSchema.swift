@@ -2,25 +2,40 @@
 /// decoder reads it. Generated alongside each message type.
 public final class WireSchema: Sendable {
     public let name: String
-    /// Fields numbered below `directCount`, indexed by number; the rest by dictionary.
-    private let direct: [WireField?]
-    private let others: [Int32: WireField]
-    private static let directCount: Int32 = 64
+    /// Kind codes (`WireField.Kind.code`) of fields numbered below `directCount`, by number:
+    /// what the scan's hot loop reads, with no reference counting.
+    let directCodes: [UInt8]
+    /// Every field by number, for the rest (names, sub-schemas, large numbers).
+    private let fields: [Int32: WireField]
+    static let directCount: Int32 = 64
 
     public init(_ name: String, _ fields: [WireField]) {
         self.name = name
-        var direct = [WireField?](repeating: nil, count: Int(Self.directCount))
-        var others: [Int32: WireField] = [:]
+        var codes = [UInt8](repeating: 0, count: Int(Self.directCount))
+        var byNumber: [Int32: WireField] = [:]
         for field in fields {
-            if field.number < Self.directCount { direct[Int(field.number)] = field } else { others[field.number] = field }
+            byNumber[field.number] = field
+            if field.number < Self.directCount { codes[Int(field.number)] = field.kind.code }
         }
-        self.direct = direct
-        self.others = others
+        directCodes = codes
+        self.fields = byNumber
     }
 
+    /// The field numbered `number`, nil when the schema does not know it.
+    public func field(_ number: Int32) -> WireField? { fields[number] }
+
+    /// The kind code of a field, 0 when the schema does not know it.
     @inline(__always)
-    func field(_ number: Int32) -> WireField? {
-        number < Self.directCount ? direct[Int(number)] : others[number]
+    func code(_ number: Int32, _ direct: [UInt8]) -> UInt8 {
+        number < Self.directCount ? direct[Int(number)] : fields[number]?.kind.code ?? 0
+    }
+
+    /// The schema of an embedded message field.
+    func subSchema(_ number: Int32) -> WireSchema {
+        switch fields[number]?.kind {
+        case .message(let sub)?, .messages(let sub)?: sub()
+        default: preconditionFailure("field \(number) of \(name) is not a message")
+        }
     }
 }
 
@@ -54,4 +69,28 @@ public struct WireField: Sendable {
         self.name = name
         self.kind = kind
     }
+}
+
+extension WireField.Kind {
+    /// A small code for each kind, so the scan reads a byte instead of copying the enum.
+    var code: UInt8 {
+        switch self {
+        case .varint: WireField.varint
+        case .bool: WireField.bool
+        case .fixed32: WireField.fixed32
+        case .fixed64: WireField.fixed64
+        case .bytes: WireField.bytes
+        case .message: WireField.message
+        case .messages: WireField.messages
+        case .packedVarint: WireField.packedVarint
+        case .packedFixed32: WireField.packedFixed32
+        case .packedFixed64: WireField.packedFixed64
+        }
+    }
+}
+
+extension WireField {
+    static let varint: UInt8 = 1, bool: UInt8 = 2, fixed32: UInt8 = 3, fixed64: UInt8 = 4, bytes: UInt8 = 5
+    static let message: UInt8 = 6, messages: UInt8 = 7, packedVarint: UInt8 = 8, packedFixed32: UInt8 = 9
+    static let packedFixed64: UInt8 = 10
 }

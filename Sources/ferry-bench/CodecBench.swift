@@ -9,6 +9,7 @@ struct CodecBench: ParsableCommand {
         commandName: "codec", abstract: "raftpb encode/decode throughput (run a release build).")
 
     @Option(help: "Seconds per measurement.") var seconds: Double = 1.0
+    @Flag(help: "Measure only the heartbeat round trip (for profiling).") var heartbeatOnly = false
     @Option(help: "A codecbench binary to run beside Ferry (built from ../shared/etcd-tools when absent).")
     var etcdCodecbench: String?
 
@@ -31,6 +32,12 @@ struct CodecBench: ParsableCommand {
             rows.append(("\(name) decode", decodeRate, decodeRate * Double(bytes.count) / 1e6))
             rows.append(("\(name) round trip", roundTrip, roundTrip * Double(bytes.count) / 1e6))
             return roundTrip * Double(bytes.count)
+        }
+        if heartbeatOnly {
+            let bytes = heartbeat.serializedBytes()
+            print(jsonLine(["heartbeats_per_s": rate { _ = try? Message(serializedBytes: heartbeat.serializedBytes()) }.rounded(),
+                            "heartbeat_decodes_per_s": rate { _ = try? Message(serializedBytes: bytes) }.rounded()]))
+            return
         }
         let heartbeatBytes = measure("heartbeat", heartbeat)
         let msgAppBytes = measure("msgapp 64x256B", msgApp)

@@ -29,7 +29,6 @@ enum ProtoFieldWalker {
     }
 
     static func walk(_ bytes: [UInt8], _ range: Range<Int>, _ schema: WireSchema?) throws -> [ProtoFieldOccurrence] {
-        let fields = schema.map(SchemaFields.table) ?? [:]
         var out: [ProtoFieldOccurrence] = []
         var at = range.lowerBound
         while at < range.upperBound {
@@ -37,7 +36,7 @@ enum ProtoFieldWalker {
             let tag = try varint(bytes, &at, range.upperBound)
             let number = Int64(tag >> 3), wireType = Int(tag & 7)
             guard number > 0 else { throw Malformed(offset: start, reason: "illegal field number \(number)") }
-            let field = number <= Int64(Int32.max) ? fields[Int32(number)] : nil
+            let field = number <= Int64(Int32.max) ? schema?.field(Int32(number)) : nil
             let value: ProtoFieldOccurrence.Value
             var children: [ProtoFieldOccurrence]?
             switch wireType {
