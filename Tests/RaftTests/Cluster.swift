@@ -10,6 +10,8 @@ struct Cluster {
     var queue: [Message] = []
     /// Entries each node has applied, in order.
     var applied: [UInt64: [Entry]] = [:]
+    /// Read states each node's Readies handed out, in order.
+    var readStates: [UInt64: [ReadState]] = [:]
     /// Every message stepped into a node, in order.
     var delivered: [Message] = []
     /// Messages for which this returns true are dropped.
@@ -56,6 +58,7 @@ struct Cluster {
         storage.append(ready.entries)
         if let snapshot = ready.snapshot { try! storage.applySnapshot(snapshot) }
         queue.append(contentsOf: ready.messages)
+        readStates[id, default: []] += ready.readStates
         for entry in ready.committedEntries {
             let bytes = entry.data.map { [UInt8]($0) } ?? []
             switch entry.type {
