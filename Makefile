@@ -57,10 +57,14 @@ conformance: check-shared release
 	.build/release/ferry-conformance datadirs $(SHARED)/captures
 	.build/release/ferry-conformance captures $(SHARED)/captures
 
-## crash-tests: SIGKILL a WAL writer at random moments (release build)
+## crash-tests: SIGKILL a WAL writer at random moments; randomized raft simulation (release build)
 KILLS ?= 200
+SIM_SEEDS ?= 200
+SIM_STEPS ?= 10000
 crash-tests: release
 	.build/release/ferry-conformance wal-kill --kills $(KILLS)
+	.build/release/ferry-conformance simulate --nodes 3 --seeds $(SIM_SEEDS) --steps $(SIM_STEPS)
+	.build/release/ferry-conformance simulate --nodes 5 --seeds $(SIM_SEEDS) --steps $(SIM_STEPS)
 
 ## raft-oracle: random interaction scripts answered by etcd's own raft, replayed on Ferry (not part of test)
 ORACLE_SCRIPTS ?= 200

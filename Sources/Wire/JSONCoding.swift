@@ -106,7 +106,7 @@ public enum JSONCoding {
         case .string(let s):
             if let e = E(name: s) { return e }
             if let n = Int32(s) { return E(rawValue: n) }
-        case .number(let n) where n == n.rounded() && abs(n) <= Double(Int32.max):
+        case .number(let n) where n == n.rounded() && n >= Double(Int32.min) && n <= Double(Int32.max):
             return E(rawValue: Int32(n))
         default: break
         }

@@ -126,3 +126,13 @@ struct CodecTests {
         #expect(try ConfChange(jsonValue: change.jsonValue(.protoName), style: .protoName) == change)
     }
 }
+
+@Suite("JSON edge cases found by fuzzing")
+struct JSONEdgeTests {
+    @Test("an enum value of Int32.min renders as a number and reads back")
+    func int32MinEnum() throws {
+        let request = WatchRequest(requestUnion: .createRequest(WatchCreateRequest(filters: [WatchCreateRequest.FilterType(rawValue: Int32.min)])))
+        let json = request.jsonValue(.jsonName)
+        #expect(try WatchRequest(jsonValue: json, style: .jsonName) == request)
+    }
+}
