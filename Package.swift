@@ -5,6 +5,7 @@ let package = Package(
     name: "Ferry",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "ferry", targets: ["ferry"]),
         .executable(name: "ferry-conformance", targets: ["ferry-conformance"]),
         .executable(name: "ferry-wire", targets: ["ferry-wire"]),
         .executable(name: "ferry-bench", targets: ["ferry-bench"]),
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -43,10 +45,14 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Raft", "Storage", "Transport", "KV", "GRPC", "HTTP2", "Wire",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
-        .target(name: "Conformance", dependencies: ["Capture", "KV", "Raft", "Storage", "Wire"]),
+        .executableTarget(
+            name: "ferry",
+            dependencies: ["Server", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Conformance", dependencies: ["Capture", "GRPC", "KV", "Raft", "Storage", "Wire", .product(name: "NIOPosix", package: "swift-nio")]),
         .executableTarget(
             name: "ferry-wire",
             dependencies: ["Capture", "Conformance", "Storage", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -72,7 +78,9 @@ let package = Package(
         .testTarget(
             name: "GRPCTests",
             dependencies: ["GRPC", "HTTP2", "KV", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "GRPC", "HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "FerryWireTests", dependencies: ["ferry-wire", "Wire"]),

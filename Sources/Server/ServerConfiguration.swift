@@ -20,6 +20,8 @@ public struct ServerConfiguration: Equatable, Sendable {
     /// Milliseconds.
     public var electionTimeout: Int
     public var maxRequestBytes: Int
+    /// Applied entries between snapshots.
+    public var snapshotCount: Int
     public var preVote: Bool
     public var logLevel: String
 
@@ -36,6 +38,7 @@ public struct ServerConfiguration: Equatable, Sendable {
         "heartbeat-interval": "100",
         "election-timeout": "1000",
         "max-request-bytes": "1572864",
+        "snapshot-count": "100000",
         "pre-vote": "false",
         "log-level": "info",
     ]
@@ -89,6 +92,7 @@ public struct ServerConfiguration: Equatable, Sendable {
         heartbeatInterval = try integer("heartbeat-interval")
         electionTimeout = try integer("election-timeout")
         maxRequestBytes = try integer("max-request-bytes")
+        snapshotCount = try integer("snapshot-count")
         guard let preVote = Bool(value("pre-vote") ?? "") else { throw .invalid(flag: "pre-vote", reason: "parse error") }
         self.preVote = preVote
         logLevel = value("log-level") ?? "info"

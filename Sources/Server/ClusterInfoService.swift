@@ -1,0 +1,27 @@
+import GRPC
+import NIOCore
+import Wire
+
+/// What etcdctl asks a member about itself and the cluster: `Maintenance.Status`
+/// (`endpoint status`) and `Cluster.MemberList` (`member list`).
+struct ClusterInfoService {
+    let node: RaftNode
+
+    var methods: [String: GRPCMethod] {
+        let node = node
+        return [
+            "/etcdserverpb.Maintenance/Status": GRPCServer.unary { (_: StatusRequest, reply) in
+                node.statusResponse().whenComplete { reply($0.mapError { KVService.status($0) }) }
+            },
+            "/etcdserverpb.Cluster/MemberList": GRPCServer.unary { (_: MemberListRequest, reply) in
+                node.eventLoop.submit {
+                    MemberListResponse(
+                        header: node.header(revision: node.kv.revision),
+                        members: node.membership.sorted.map {
+                            Member(id: $0.id, name: $0.name, peerURLs: $0.peerURLs, clientURLs: $0.clientURLs, isLearner: $0.isLearner)
+                        })
+                }.whenComplete { reply($0.mapError { KVService.status($0) }) }
+            },
+        ]
+    }
+}

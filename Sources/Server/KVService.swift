@@ -1,0 +1,125 @@
+import GRPC
+import KV
+import NIOCore
+import Wire
+
+/// etcd's `etcdserverpb.KV` service on a member: writes go through raft, reads are served
+/// locally after a read index (linearizable) or at once (serializable). Requests are checked
+/// as etcd's gRPC layer checks them before anything is proposed.
+struct KVService {
+    let node: RaftNode
+    let checks: RequestChecks
+
+    var methods: [String: GRPCMethod] {
+        [
+            "/etcdserverpb.KV/Range": GRPCServer.unary { (request: RangeRequest, reply) in range(request, reply) },
+            "/etcdserverpb.KV/Put": GRPCServer.unary { (request: PutRequest, reply: @escaping @Sendable (Result<PutResponse, GRPCStatus>) -> Void) in
+                guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
+                write(InternalRaftRequest(put: request), reply) { response -> PutResponse? in
+                    if case .put(let r) = response { r } else { nil }
+                }
+            },
+            "/etcdserverpb.KV/DeleteRange": GRPCServer.unary { (request: DeleteRangeRequest, reply: @escaping @Sendable (Result<DeleteRangeResponse, GRPCStatus>) -> Void) in
+                guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
+                write(InternalRaftRequest(deleteRange: request), reply) { response -> DeleteRangeResponse? in
+                    if case .deleteRange(let r) = response { r } else { nil }
+                }
+            },
+            "/etcdserverpb.KV/Txn": GRPCServer.unary { (request: TxnRequest, reply) in txn(request, reply) },
+            "/etcdserverpb.KV/Compact": GRPCServer.unary { (request: CompactionRequest, reply: @escaping @Sendable (Result<CompactionResponse, GRPCStatus>) -> Void) in
+                write(InternalRaftRequest(compaction: request), reply) { response -> CompactionResponse? in
+                    if case .compaction(let r) = response { r } else { nil }
+                }
+            },
+        ]
+    }
+
+    private func range(_ request: RangeRequest, _ reply: @escaping @Sendable (Result<RangeResponse, GRPCStatus>) -> Void) {
+        guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
+        let node = node
+        node.read(linearizable: !request.serializable) { kv in
+            var response = try kv.range(request)
+            response.header = node.header(revision: response.header?.revision ?? kv.revision)
+            return response
+        }.whenComplete { reply($0.mapError(Self.status)) }
+    }
+
+    private func txn(_ request: TxnRequest, _ reply: @escaping @Sendable (Result<TxnResponse, GRPCStatus>) -> Void) {
+        guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
+        guard KVStateMachine.isReadOnly(request) else {
+            write(InternalRaftRequest(txn: request), reply) { response -> TxnResponse? in
+                if case .txn(let r) = response { r } else { nil }
+            }
+            return
+        }
+        // A read-only txn is a linearizable read (etcd: serializable only when every range is).
+        let serializable = Self.isSerializable(request)
+        let node = node
+        node.read(linearizable: !serializable) { kv in
+            var response = try kv.txn(request)
+            response.header = node.header(revision: response.header?.revision ?? kv.revision)
+            return response
+        }.whenComplete { reply($0.mapError(Self.status)) }
+    }
+
+    /// etcd's isTxnSerializable: every range in it, nested txns included, is serializable.
+    static func isSerializable(_ request: TxnRequest) -> Bool {
+        (request.success + request.failure).allSatisfy { op in
+            switch op.request {
+            case .requestRange(let range)?: range.serializable
+            case .requestTxn(let txn)?: isSerializable(txn)
+            default: true
+            }
+        }
+    }
+
+    /// Proposes `request` and answers with the response `pick` finds in what was applied.
+    private func write<Response: WireMessage & HasResponseHeader>(
+        _ request: InternalRaftRequest, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
+        _ pick: @escaping @Sendable (KVResponse) -> Response?
+    ) {
+        let node = node
+        node.propose(request).whenComplete { result in
+            switch result {
+            case .success(let applied):
+                guard var response = pick(applied) else {
+                    reply(.failure(.internalError("etcdserver: unexpected response type")))
+                    return
+                }
+                response.header = node.header(revision: response.header?.revision ?? 0)
+                reply(.success(response))
+            case .failure(let error):
+                reply(.failure(Self.status(error)))
+            }
+        }
+    }
+
+    private func check<Response>(_ body: () throws(KVError) -> Void, _ reply: (Result<Response, GRPCStatus>) -> Void) -> Bool {
+        do throws(KVError) {
+            try body()
+            return true
+        } catch {
+            reply(.failure(ServerError.kv(error).status))
+            return false
+        }
+    }
+
+    static func status(_ error: Error) -> GRPCStatus {
+        switch error {
+        case let error as ServerError: error.status
+        case let error as KVError: ServerError.kv(error).status
+        default: GRPCStatus(code: 2, message: "\(error)")
+        }
+    }
+}
+
+/// Responses that carry etcd's response header.
+protocol HasResponseHeader {
+    var header: ResponseHeader? { get set }
+}
+
+extension PutResponse: HasResponseHeader {}
+extension DeleteRangeResponse: HasResponseHeader {}
+extension TxnResponse: HasResponseHeader {}
+extension CompactionResponse: HasResponseHeader {}
+extension RangeResponse: HasResponseHeader {}

@@ -1,0 +1,106 @@
+import Foundation
+import GRPC
+import KV
+import Logging
+import NIOCore
+import NIOPosix
+import Transport
+import Wire
+
+/// One running cluster member (etcd's EtcdServer and embed.Etcd): the raft node on its own
+/// event loop, the peer transport on the peer URL, gRPC and HTTP/1.1 on the client URLs.
+public final class MemberServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public let node: RaftNode
+    let transport: Transport
+    let nodeGroup: MultiThreadedEventLoopGroup
+    let peerGroup: MultiThreadedEventLoopGroup
+    let clientGroup: MultiThreadedEventLoopGroup
+    var clientChannels: [Channel] = []
+    let logger: Logger
+
+    /// Opens the data directory (bootstrapping a new member or recovering a stopped one),
+    /// then listens on the peer and client URLs and starts the raft loop.
+    public static func start(_ configuration: ServerConfiguration, logger: Logger) throws -> MemberServer {
+        let kv = KVStateMachine(configuration: KVConfiguration(
+            minimumLeaseTTL: Int64((3 * configuration.electionTimeout / 2 + 999) / 1000)))
+        let store = try MemberStore.open(configuration, kv: kv)
+        logger.info(store.restarted ? "restarting local member" : "starting local member", metadata: [
+            "local-member-id": "\(hex(store.memberID))", "cluster-id": "\(hex(store.clusterID))",
+            "data-dir": "\(configuration.dataDir)", "applied-index": "\(store.applied)",
+        ])
+        let server = try MemberServer(configuration: configuration, store: store, logger: logger)
+        do {
+            try server.listen()
+        } catch {
+            server.shutdownGroups()
+            throw error
+        }
+        return server
+    }
+
+    private init(configuration: ServerConfiguration, store: MemberStore, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        peerGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let heartbeat = TimeAmount.milliseconds(Int64(configuration.heartbeatInterval))
+        let options = RaftNode.Options(
+            memberID: store.memberID, clusterID: store.clusterID, name: configuration.name,
+            peerURLs: configuration.initialAdvertisePeerURLs, clientURLs: configuration.advertiseClientURLs,
+            tick: heartbeat, electionTicks: configuration.electionTimeout / configuration.heartbeatInterval,
+            preVote: configuration.preVote, maxRequestBytes: configuration.maxRequestBytes,
+            snapshotCount: UInt64(configuration.snapshotCount),
+            requestTimeout: .seconds(5) + .milliseconds(Int64(2 * configuration.electionTimeout)))
+        node = try RaftNode(options: options, eventLoop: nodeGroup.next(), logger: logger, storage: store.storage, kv: store.kv,
+                            membership: store.membership, confState: store.confState, applied: store.applied)
+        transport = Transport(
+            configuration: Transport.Configuration(localID: store.memberID, clusterID: store.clusterID,
+                                                   peerURLs: configuration.initialAdvertisePeerURLs),
+            eventLoop: peerGroup.next(), delegate: node)
+    }
+
+    private func listen() throws {
+        let peerURL = configuration.listenPeerURLs[0]
+        guard let peer = PeerURL.hostPort(peerURL) else { throw ServerStartError.listen(url: peerURL, reason: "not host:port") }
+        do {
+            _ = try transport.start(host: peer.host, port: peer.port).wait()
+        } catch {
+            throw ServerStartError.listen(url: peerURL, reason: "\(error)")
+        }
+        logger.info("serving peer traffic", metadata: ["address": "\(peerURL)"])
+        let grpc = GRPCServer(methods: services, maxMessageBytes: configuration.maxRequestBytes + 512 * 1024)
+        for url in configuration.listenClientURLs {
+            guard let address = PeerURL.hostPort(url) else { throw ServerStartError.listen(url: url, reason: "not host:port") }
+            do {
+                clientChannels.append(try grpc.start(group: clientGroup, host: address.host, port: address.port).wait())
+            } catch {
+                throw ServerStartError.listen(url: url, reason: "\(error)")
+            }
+            logger.info("serving client traffic insecurely; this is strongly discouraged!", metadata: ["address": "\(url)"])
+        }
+        node.start(transport: transport)
+    }
+
+    /// Every gRPC method the client port serves.
+    var services: [String: GRPCMethod] {
+        KVService(node: node, checks: RequestChecks(maxRequestBytes: configuration.maxRequestBytes)).methods
+            .merging(ClusterInfoService(node: node).methods) { a, _ in a }
+    }
+
+    /// Stops serving: client listeners, the raft loop (closing the WAL), the transport.
+    public func stop() {
+        logger.info("stopping server", metadata: ["local-member-id": "\(hex(node.options.memberID))"])
+        for channel in clientChannels { try? channel.close().wait() }
+        try? node.stop().wait()
+        try? transport.stop().wait()
+        shutdownGroups()
+    }
+
+    private func shutdownGroups() {
+        try? clientGroup.syncShutdownGracefully()
+        try? peerGroup.syncShutdownGracefully()
+        try? nodeGroup.syncShutdownGracefully()
+    }
+}

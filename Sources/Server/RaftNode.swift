@@ -1,0 +1,497 @@
+import Foundation
+import KV
+import Logging
+import NIOCore
+import Raft
+import Storage
+import Transport
+import Wire
+
+/// One cluster member's raft loop (etcd's raftNode and the apply half of EtcdServer): ticks,
+/// persists every Ready to the WAL before acknowledging it, sends through the transport,
+/// applies committed entries to the KV state machine and the membership, and answers the
+/// proposals and linearizable reads waiting on them. Everything here runs on `eventLoop`,
+/// the member's one serial executor; public methods hop onto it.
+public final class RaftNode: @unchecked Sendable {
+    /// What the node runs with, derived from the member's flags.
+    public struct Options: Sendable {
+        public var memberID: UInt64
+        public var clusterID: UInt64
+        public var name: String
+        public var peerURLs: [String]
+        public var clientURLs: [String]
+        public var tick: TimeAmount
+        public var electionTicks: Int
+        public var preVote: Bool
+        public var maxRequestBytes: Int
+        /// Applied entries between snapshots (etcd's --snapshot-count).
+        public var snapshotCount: UInt64
+        /// How long a proposal or read may wait (etcd: 5 s + 2 election timeouts).
+        public var requestTimeout: TimeAmount
+    }
+
+    public let options: Options
+    public let eventLoop: EventLoop
+    let logger: Logger
+    var raw: RawNode
+    let storage: DurableLog
+    let kv: KVStateMachine
+    public internal(set) var membership: Membership
+    var transport: Transport?
+    var confState: ConfState
+    var appliedIndex: UInt64
+    var snapshotIndex: UInt64
+    var term: UInt64
+    var lead: UInt64 = 0
+    var role = Role.follower
+    var ids: RequestIDGenerator
+    var waiters: [UInt64: Waiter] = [:]
+    var reads = LinearizableReads()
+    var readyScheduled = false
+    var stopped = false
+    var published = false
+    var ticker: RepeatedTask?
+    /// Monotonic clock for leases; the same on every member is not needed, only per member.
+    var now: LeaseTime { LeaseTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
+
+    /// A proposal waiting to be applied.
+    struct Waiter {
+        let promise: EventLoopPromise<KVResponse?>
+        let leadAtStart: UInt64
+        let timeout: Scheduled<Void>
+    }
+
+    init(options: Options, eventLoop: EventLoop, logger: Logger, storage: DurableLog, kv: KVStateMachine,
+         membership: Membership, confState: ConfState, applied: UInt64) throws {
+        self.options = options
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.storage = storage
+        self.kv = kv
+        self.membership = membership
+        self.confState = confState
+        appliedIndex = applied
+        snapshotIndex = applied
+        ids = RequestIDGenerator(memberID: options.memberID)
+        var config = RaftConfig(id: options.memberID, storage: storage)
+        config.electionTick = options.electionTicks
+        config.heartbeatTick = 1
+        config.applied = applied
+        config.preVote = options.preVote
+        config.checkQuorum = true
+        config.maxSizePerMsg = 1024 * 1024
+        config.maxInflightMsgs = 512
+        config.maxUncommittedEntriesSize = 1 << 30
+        config.logger = RaftLogBridge(logger: logger)
+        raw = try RawNode(config: config)
+        term = raw.status.hardState.term
+    }
+
+    /// Starts ticking and connects to the members it knows.
+    func start(transport: Transport) {
+        eventLoop.execute { [self] in
+            self.transport = transport
+            for member in membership.sorted where member.id != options.memberID { connect(member) }
+            ticker = eventLoop.scheduleRepeatedTask(initialDelay: options.tick, delay: options.tick) { [weak self] _ in
+                guard let self else { return }
+                raw.tick()
+                scheduleReady()
+            }
+            scheduleReady()
+            publishAttributes()
+        }
+    }
+
+    /// Stops ticking and fails what waits.
+    func stop() -> EventLoopFuture<Void> {
+        eventLoop.submit { [self] in
+            stopped = true
+            ticker?.cancel()
+            for (_, waiter) in waiters {
+                waiter.timeout.cancel()
+                waiter.promise.fail(ServerError.stopped)
+            }
+            waiters = [:]
+            reads.failAll(.stopped)
+            try? storage.close()
+        }
+    }
+
+    // MARK: Proposals
+
+    /// Proposes a KV request; the future completes on the node's loop once it is applied here.
+    public func propose(_ request: InternalRaftRequest) -> EventLoopFuture<KVResponse> {
+        eventLoop.flatSubmit { [self] in
+            var request = request
+            let id = ids.next()
+            request.header = RequestHeader(id: id)
+            return propose(bytes: request.serializedBytes(), id: id).flatMapThrowing { response in
+                guard let response else { throw ServerError.kv(.unsupportedRequest("no KV response")) }
+                return response
+            }
+        }
+    }
+
+    /// Proposes encoded entry bytes under request ID `id`. On the loop.
+    func propose(bytes: [UInt8], id: UInt64) -> EventLoopFuture<KVResponse?> {
+        let promise = eventLoop.makePromise(of: KVResponse?.self)
+        guard !stopped else {
+            promise.fail(ServerError.stopped)
+            return promise.futureResult
+        }
+        guard bytes.count <= options.maxRequestBytes else {
+            promise.fail(ServerError.requestTooLarge)
+            return promise.futureResult
+        }
+        let timeout = eventLoop.scheduleTask(in: options.requestTimeout) { [weak self] in
+            guard let self else { return }
+            timeOut(id)
+        }
+        waiters[id] = Waiter(promise: promise, leadAtStart: lead, timeout: timeout)
+        do {
+            try raw.propose(Data(bytes))
+        } catch {
+            waiters.removeValue(forKey: id)
+            timeout.cancel()
+            promise.fail(ServerError.proposalDropped)
+        }
+        scheduleReady()
+        return promise.futureResult
+    }
+
+    /// etcd's parseProposeCtxErr: a timeout names a leader change or a lost leader when
+    /// that is what happened.
+    private func timeOut(_ id: UInt64) {
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        if waiter.leadAtStart != lead || lead == 0 {
+            waiter.promise.fail(ServerError.timeoutDueToLeaderFail)
+        } else {
+            waiter.promise.fail(ServerError.timeout)
+        }
+    }
+
+    private func trigger(_ id: UInt64, _ result: Result<KVResponse?, ServerError>) {
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        waiter.timeout.cancel()
+        waiter.promise.completeWith(result.mapError { $0 as Error })
+    }
+
+    // MARK: Reads
+
+    /// Runs `body` against the state machine on the node's loop: at once for a serializable
+    /// read, after a read index confirmed by the leader is applied for a linearizable one.
+    public func read<T: Sendable>(linearizable: Bool, _ body: @escaping @Sendable (KVStateMachine) throws -> T) -> EventLoopFuture<T> {
+        eventLoop.flatSubmit { [self] in
+            let promise = eventLoop.makePromise(of: T.self)
+            let run = { [kv] in promise.completeWith(Result { try body(kv) }) }
+            guard !stopped else {
+                promise.fail(ServerError.stopped)
+                return promise.futureResult
+            }
+            if !linearizable {
+                run()
+            } else {
+                reads.enqueue(LinearizableReads.Read(run: run, fail: { promise.fail($0) }))
+                requestReadIndex()
+            }
+            return promise.futureResult
+        }
+    }
+
+    /// Asks raft for a read index for the reads queued, one request for all of them.
+    private func requestReadIndex() {
+        guard let context = reads.startBatch(now: NIODeadline.now(), timeout: options.requestTimeout) else { return }
+        raw.readIndex(context: context)
+        eventLoop.scheduleTask(in: options.requestTimeout) { [weak self] in
+            guard let self else { return }
+            if reads.expire(context: context) {
+                logger.warning("timed out waiting for read index response (local node might have slow network)")
+                requestReadIndex()
+            }
+        }
+        scheduleReady()
+    }
+
+    // MARK: The loop
+
+    /// Runs `processReady` once soon, however many inputs arrive before it.
+    func scheduleReady() {
+        guard !readyScheduled, !stopped else { return }
+        readyScheduled = true
+        eventLoop.execute { [self] in
+            readyScheduled = false
+            processReady()
+        }
+    }
+
+    private func processReady() {
+        while !stopped, raw.hasReady {
+            let ready = raw.ready()
+            if let soft = ready.softState { changeRole(soft) }
+            if let hardState = ready.hardState { term = hardState.term }
+            for state in ready.readStates { reads.confirm(context: state.requestContext, index: state.index) }
+            // The leader sends before its own write, as etcd does: followers persist in parallel.
+            let leaderNow = role == .leader
+            if leaderNow { send(ready.messages) }
+            let started = NIODeadline.now()
+            do {
+                try storage.save(hardState: ready.hardState ?? HardState(), entries: ready.entries, snapshot: ready.snapshot)
+            } catch {
+                logger.critical("failed to save raft state to the WAL", metadata: ["error": "\(error)"])
+                fatalError("wal: \(error)")
+            }
+            let took = NIODeadline.now() - started
+            if took > .seconds(1) {
+                logger.warning("slow fdatasync", metadata: ["took": "\(took.nanoseconds / 1_000_000)ms", "expected-duration": "1s"])
+            }
+            if let snapshot = ready.snapshot, snapshot.metadata.index > 0 { restore(from: snapshot) }
+            if !leaderNow { send(ready.messages) }
+            apply(ready.committedEntries)
+            raw.advance(ready)
+            reads.runApplied(upTo: appliedIndex)
+            maybeSnapshot()
+        }
+        if reads.hasQueued { requestReadIndex() }
+    }
+
+    private func send(_ messages: [Message]) {
+        guard let transport, !messages.isEmpty else { return }
+        var plain: [Message] = []
+        plain.reserveCapacity(messages.count)
+        for message in messages {
+            if message.type == .msgSnap {
+                transport.sendSnapshot(message, data: [])
+            } else {
+                plain.append(message)
+            }
+        }
+        transport.send(plain)
+    }
+
+    private func changeRole(_ soft: SoftState) {
+        let wasLeader = role == .leader
+        if soft.lead != lead {
+            if soft.lead == 0 {
+                logger.info("raft.node lost leader", metadata: ["member": "\(hex(options.memberID))", "lost-leader": "\(hex(lead))", "term": "\(raw.status.hardState.term)"])
+            } else {
+                logger.info("raft.node elected leader", metadata: ["member": "\(hex(options.memberID))", "leader": "\(hex(soft.lead))", "term": "\(raw.status.hardState.term)"])
+            }
+            reads.failAll(.leaderChanged)
+        }
+        lead = soft.lead
+        role = soft.role
+        if role == .leader, !wasLeader {
+            logger.info("became leader", metadata: ["member": "\(hex(options.memberID))", "term": "\(raw.status.hardState.term)"])
+            kv.promoteLessor(now: now, extend: Int64(options.electionTicks) * options.tick.nanoseconds / 1_000_000_000 + 1)
+            if membership.clusterVersion == nil { publishClusterVersion() }
+        } else if role != .leader, wasLeader {
+            kv.demoteLessor()
+        }
+    }
+
+    // MARK: Applying
+
+    private func apply(_ entries: [Entry]) {
+        for entry in entries where entry.index > appliedIndex {
+            switch entry.type {
+            case .entryNormal: applyNormal(entry)
+            case .entryConfChange: applyConfChange(entry)
+            case .entryConfChangeV2: applyConfChangeV2(entry)
+            default: logger.warning("skipping an entry of unknown type", metadata: ["index": "\(entry.index)"])
+            }
+            appliedIndex = entry.index
+        }
+    }
+
+    private func applyNormal(_ entry: Entry) {
+        guard let data = entry.data, !data.isEmpty else { return }  // a new leader's empty entry
+        // Entries are InternalRaftRequests, or plain v2 Requests for membership bookkeeping
+        // (etcd tries them in this order).
+        guard let request = try? InternalRaftRequest(serializedBytes: data) else {
+            if let v2 = try? Request(serializedBytes: data) {
+                applyV2(v2)
+            } else {
+                logger.error("skipping an entry that is no request", metadata: ["index": "\(entry.index)"])
+            }
+            return
+        }
+        if let v2 = request.v2 {
+            applyV2(v2)
+            return
+        }
+        let applied = kv.apply(request, now: now)
+        trigger(applied.requestID, applied.result.map { Optional($0) }.mapError { .kv($0) })
+    }
+
+    private func applyV2(_ request: Request) {
+        if !membership.apply(request) {
+            logger.warning("skipping an unsupported v2 request", metadata: ["method": "\(request.method)", "path": "\(request.path)"])
+        } else if request.path == "/0/version" {
+            logger.info("set cluster version", metadata: ["cluster-version": "\(request.val)"])
+        }
+        trigger(request.id, .success(nil))
+    }
+
+    private func applyConfChange(_ entry: Entry) {
+        guard let change = try? ConfChange(serializedBytes: entry.data ?? Data()) else {
+            logger.error("skipping a malformed conf change", metadata: ["index": "\(entry.index)"])
+            return
+        }
+        do {
+            confState = try raw.applyConfChange(change)
+        } catch {
+            logger.error("raft refused a conf change", metadata: ["index": "\(entry.index)", "error": "\(error)"])
+            return
+        }
+        do {
+            switch try membership.apply(change) {
+            case .added(let member):
+                logger.info("added member", metadata: ["added-peer-id": "\(hex(member.id))", "added-peer-peer-urls": "\(member.peerURLs)"])
+                if member.id != options.memberID { connect(member) }
+            case .removed(let id):
+                logger.info("removed member", metadata: ["removed-remote-peer-id": "\(hex(id))"])
+                transport?.removePeer(id: id)
+            case .updated(let member):
+                transport?.removePeer(id: member.id)
+                if member.id != options.memberID { connect(member) }
+            case .none:
+                break
+            }
+        } catch {
+            logger.error("bad member in a conf change", metadata: ["index": "\(entry.index)", "error": "\(error)"])
+        }
+        trigger(change.id, .success(nil))
+    }
+
+    private func applyConfChangeV2(_ entry: Entry) {
+        guard let change = try? ConfChangeV2(serializedBytes: entry.data ?? Data()) else { return }
+        if let state = try? raw.applyConfChange(change) { confState = state }
+    }
+
+    private func connect(_ member: ClusterMember) {
+        guard let url = member.peerURLs.first, let address = PeerURL.hostPort(url) else { return }
+        transport?.addPeer(id: member.id, host: address.host, port: address.port)
+    }
+
+    // MARK: Snapshots
+
+    private func maybeSnapshot() {
+        guard appliedIndex > snapshotIndex, appliedIndex - snapshotIndex > options.snapshotCount else { return }
+        let data = ServerSnapshot(membership: membership, kv: kv.snapshot()).encoded()
+        do {
+            try storage.snapshot(at: appliedIndex, confState: confState, data: Data(data), keepEntries: 5000)
+            logger.info("saved snapshot", metadata: ["snapshot-index": "\(appliedIndex)"])
+            snapshotIndex = appliedIndex
+        } catch {
+            logger.error("failed to save a snapshot", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Installs a snapshot the leader sent: the state machine and membership jump to it.
+    private func restore(from snapshot: Snapshot) {
+        do {
+            let contents = try ServerSnapshot(decoding: Array(snapshot.data ?? Data()))
+            try kv.restore(snapshot: contents.kv)
+            let before = Set(membership.members.keys)
+            membership = contents.membership
+            for id in before.subtracting(membership.members.keys) { transport?.removePeer(id: id) }
+            for member in membership.sorted where member.id != options.memberID && !before.contains(member.id) { connect(member) }
+        } catch {
+            logger.critical("failed to restore a snapshot", metadata: ["index": "\(snapshot.metadata.index)", "error": "\(error)"])
+            fatalError("snapshot: \(error)")
+        }
+        confState = snapshot.metadata.confState
+        appliedIndex = snapshot.metadata.index
+        snapshotIndex = snapshot.metadata.index
+        logger.info("applied a snapshot", metadata: ["snapshot-index": "\(snapshotIndex)"])
+    }
+
+    // MARK: Publishing
+
+    /// Logs this member's name and client URLs, retrying until it is applied (etcd's publish).
+    private func publishAttributes() {
+        guard !published, !stopped else { return }
+        let id = ids.next()
+        let request = Membership.attributesRequest(id: options.memberID, requestID: id, name: options.name, clientURLs: options.clientURLs)
+        propose(bytes: request.serializedBytes(), id: id).whenComplete { [self] result in
+            switch result {
+            case .success:
+                published = true
+                logger.info("published local member to cluster through raft", metadata: [
+                    "local-member-id": "\(hex(options.memberID))", "local-member-attributes": "\(request.val)",
+                ])
+            case .failure:
+                eventLoop.scheduleTask(in: .milliseconds(500)) { [weak self] in self?.publishAttributes() }
+            }
+        }
+    }
+
+    /// The leader sets the cluster version once, as etcd's leader does when none is set.
+    private func publishClusterVersion() {
+        let id = ids.next()
+        let request = Membership.versionRequest(requestID: id, version: "3.4.0")
+        _ = propose(bytes: request.serializedBytes(), id: id)
+    }
+
+    // MARK: Status
+
+    /// The header every response carries.
+    func header(revision: Int64) -> ResponseHeader {
+        ResponseHeader(clusterID: options.clusterID, memberID: options.memberID, revision: revision, raftTerm: term)
+    }
+
+    /// What `Maintenance.Status` reports.
+    public func statusResponse() -> EventLoopFuture<StatusResponse> {
+        eventLoop.submit { [self] in
+            var response = StatusResponse()
+            response.header = header(revision: kv.revision)
+            response.version = "3.4.23"
+            response.dbSize = Int64(kv.residentBytes)
+            response.dbSizeInUse = Int64(kv.residentBytes)
+            response.leader = lead
+            response.raftIndex = storage.lastIndex
+            response.raftTerm = term
+            response.raftAppliedIndex = appliedIndex
+            response.isLearner = membership.members[options.memberID]?.isLearner ?? false
+            return response
+        }
+    }
+}
+
+func hex(_ id: UInt64) -> String { String(id, radix: 16) }
+
+extension RaftNode: TransportDelegate {
+    public func transport(received message: Message) {
+        eventLoop.execute { [self] in
+            guard !stopped else { return }
+            do { try raw.step(message) } catch {
+                logger.debug("dropped a peer message", metadata: ["type": "\(message.type)", "from": "\(hex(message.from))", "error": "\(error)"])
+            }
+            scheduleReady()
+        }
+    }
+
+    public func transport(receivedSnapshot message: Message, data: [UInt8]) {
+        transport(received: message)
+    }
+
+    public func transport(peerUnreachable id: UInt64) {
+        eventLoop.execute { [self] in
+            raw.reportUnreachable(id)
+        }
+    }
+
+    public func transport(snapshotSentTo id: UInt64, succeeded: Bool) {
+        eventLoop.execute { [self] in
+            raw.reportSnapshot(id, succeeded: succeeded)
+            scheduleReady()
+        }
+    }
+
+    public func transportMembers() -> String? {
+        // Called on the transport's loop: read a copy made on ours.
+        try? eventLoop.submit { [self] in
+            "[" + membership.sorted.map(\.json).joined(separator: ",") + "]"
+        }.wait()
+    }
+}
