@@ -8,11 +8,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests raft-oracle generate fuzz bench clean
 
-## run: builds and runs the main job (until the server exists: the conformance harness over the vectors)
-run: deps release check-shared
-	@echo "Ferry has no server yet: running the conformance harness over $(SHARED)/vectors"
-	.build/release/ferry-conformance vectors $(SHARED)/vectors/raftpb.jsonl
-	.build/release/ferry-conformance streams $(SHARED)/vectors/streams
+## run: builds and runs a local three-member cluster in the foreground (Ctrl-C stops it)
+run: deps release
+	tools/run-cluster.sh .build/release/ferry
 
 ## test: installs what is missing, builds, runs every test including conformance
 test: deps check-generated build unit-tests conformance crash-tests

@@ -1,4 +1,3 @@
-import NIOCore
 
 /// Linearizable reads waiting on the node (etcd's linearizableReadLoop): reads queue up, one
 /// read-index request covers all queued at once, and each batch runs once the index raft
@@ -21,7 +20,7 @@ struct LinearizableReads {
     mutating func enqueue(_ read: Read) { queued.append(read) }
 
     /// Moves the queued reads into a new batch and returns its context, unless one is in flight.
-    mutating func startBatch(now: NIODeadline, timeout: TimeAmount) -> [UInt8]? {
+    mutating func startBatch() -> [UInt8]? {
         guard inFlight == nil, !queued.isEmpty else { return nil }
         nextContext += 1
         let context = withUnsafeBytes(of: nextContext.bigEndian) { Array($0) }

@@ -200,7 +200,7 @@ public final class RaftNode: @unchecked Sendable {
 
     /// Asks raft for a read index for the reads queued, one request for all of them.
     private func requestReadIndex() {
-        guard let context = reads.startBatch(now: NIODeadline.now(), timeout: options.requestTimeout) else { return }
+        guard let context = reads.startBatch() else { return }
         raw.readIndex(context: context)
         eventLoop.scheduleTask(in: options.requestTimeout) { [weak self] in
             guard let self else { return }
@@ -485,6 +485,20 @@ extension RaftNode: TransportDelegate {
         eventLoop.execute { [self] in
             raw.reportSnapshot(id, succeeded: succeeded)
             scheduleReady()
+        }
+    }
+
+    public func transport(observed event: TransportEvent) {
+        switch event {
+        case .peerActive(let id):
+            logger.info("peer became active", metadata: ["local-member-id": "\(hex(options.memberID))", "peer-id": "\(hex(id))"])
+        case .peerInactive(let id):
+            logger.warning("peer became inactive (message send to peer failed)", metadata: ["local-member-id": "\(hex(options.memberID))", "peer-id": "\(hex(id))"])
+        case let .clusterIDMismatch(remote, from):
+            logger.warning("request cluster ID mismatch", metadata: [
+                "local-member-id": "\(hex(options.memberID))", "local-member-cluster-id": "\(hex(options.clusterID))",
+                "remote-peer-cluster-id": "\(remote)", "remote-peer-id": "\(from)",
+            ])
         }
     }
 

@@ -19,12 +19,26 @@ public protocol TransportDelegate: AnyObject, Sendable {
     /// `POST /members/promote/<id>`, a follower forwarding a learner's promotion: the status
     /// code and body to answer with.
     func transport(promote id: UInt64) -> (status: Int, body: String)
+    /// Something an operator wants in the log: a peer's stream going up or down, a request
+    /// refused for its cluster ID.
+    func transport(observed event: TransportEvent)
+}
+
+/// What the transport tells its owner for the log.
+public enum TransportEvent: Equatable, Sendable {
+    /// The peer's message stream to this member went up.
+    case peerActive(UInt64)
+    /// The peer's message stream to this member went down.
+    case peerInactive(UInt64)
+    /// A request carried another cluster's ID and was refused with 412.
+    case clusterIDMismatch(remoteClusterID: String, from: String)
 }
 
 extension TransportDelegate {
     public func transport(snapshotSentTo id: UInt64, succeeded: Bool) {}
     public func transportMembers() -> String? { nil }
     public func transport(promote id: UInt64) -> (status: Int, body: String) { (404, "404 page not found\n") }
+    public func transport(observed event: TransportEvent) {}
 }
 
 /// The two long-lived streams a member dials on each peer.
@@ -437,28 +451,27 @@ public final class Transport: @unchecked Sendable {
         case .connectionClosed:
             bodies[key] = nil
             for peer in peers.values {
-                for (kind, writer) in peer.writers where writer.handler === handler {
-                    peer.writers[kind] = nil
-                    if kind == .message {
-                        peer.activeSince = nil
-                        peer.inactiveSince = Date()
-                    }
-                }
+                for (kind, writer) in peer.writers where writer.handler === handler { dropWriter(kind, of: peer) }
             }
         case .streamClosed(let stream, _):
             bodies[key]?[stream] = nil
             for peer in peers.values {
                 for (kind, writer) in peer.writers where writer.handler === handler && writer.stream == stream {
-                    peer.writers[kind] = nil
-                    if kind == .message {
-                        peer.activeSince = nil
-                        peer.inactiveSince = Date()
-                    }
+                    dropWriter(kind, of: peer)
                 }
             }
         default:
             break
         }
+    }
+
+    /// A stream the peer dialed to us is gone; without the message stream the peer is inactive.
+    private func dropWriter(_ kind: StreamKind, of peer: Peer) {
+        peer.writers[kind] = nil
+        guard kind == .message else { return }
+        peer.activeSince = nil
+        peer.inactiveSince = Date()
+        delegate?.transport(observed: .peerInactive(peer.id))
     }
 
     private func respond(
@@ -486,6 +499,8 @@ public final class Transport: @unchecked Sendable {
         // Raft's endpoints check the cluster ID (412, nothing delivered); the member list,
         // promotion and probes answer anyone, as etcd's do.
         if path.hasPrefix(PeerProtocol.pipeline), headers["x-etcd-cluster-id"] != PeerProtocol.id(configuration.clusterID) {
+            delegate?.transport(observed: .clusterIDMismatch(
+                remoteClusterID: headers["x-etcd-cluster-id"] ?? "", from: headers["x-server-from"] ?? ""))
             respond(handler, stream, 412, "etcdserver: cluster ID mismatch\n")
             bodies[ObjectIdentifier(handler)]?[stream] = nil
             return
@@ -504,6 +519,7 @@ public final class Transport: @unchecked Sendable {
             if kind == .message {
                 peer.activeSince = Date()
                 peer.inactiveSince = nil
+                delegate?.transport(observed: .peerActive(peer.id))
             }
             return
         }

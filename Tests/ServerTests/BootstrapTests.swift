@@ -1,0 +1,102 @@
+import Foundation
+import KV
+import Storage
+import Testing
+import Wire
+@testable import Server
+
+/// What a new member writes before raft runs, and the v2 requests it logs, against the WAL of
+/// a real etcd 3.4.23 member started with the same flags (../shared/captures).
+@Suite("bootstrap entries and membership records as etcd writes them")
+struct BootstrapTests {
+    static let capture = "../shared/captures/etcd-3.4.23-basic/m1/wal"
+    static let haveCapture = FileManager.default.fileExists(atPath: capture)
+
+    func captureConfiguration(dataDir: String) throws -> ServerConfiguration {
+        try ServerConfiguration(flags: [
+            "name": "m1", "data-dir": dataDir,
+            "listen-client-urls": "http://127.0.0.1:23791", "advertise-client-urls": "http://127.0.0.1:23791",
+            "listen-peer-urls": "http://127.0.0.1:23801", "initial-advertise-peer-urls": "http://127.0.0.1:23801",
+            "initial-cluster": "m1=http://127.0.0.1:23801,m2=http://127.0.0.1:23802,m3=http://127.0.0.1:23803",
+            "initial-cluster-state": "new", "initial-cluster-token": "capture-basic",
+        ])
+    }
+
+    func captured() throws -> (metadata: Data?, entries: [Entry]) {
+        let wal = try WAL.open(directory: Self.capture, at: WALSnapshot(), writable: false)
+        defer { try? wal.close() }
+        let (metadata, _, entries) = try wal.readAll()
+        return (metadata, entries)
+    }
+
+    @Test("a new member's WAL metadata and conf-change entries are byte for byte etcd's", .enabled(if: haveCapture))
+    func bootstrapMatchesEtcd() throws {
+        let directory = NSTemporaryDirectory() + "ferry-bootstrap-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try MemberStore.open(try captureConfiguration(dataDir: directory), kv: KVStateMachine())
+        try store.storage.close()
+        let wal = try WAL.open(directory: directory + "/member/wal", at: WALSnapshot(), writable: false)
+        defer { try? wal.close() }
+        let (metadata, state, entries) = try wal.readAll()
+        let etcd = try captured()
+        #expect(metadata == etcd.metadata)
+        #expect(entries.count == 3)
+        #expect(entries == Array(etcd.entries.prefix(3)))
+        #expect(state.term == 1 && state.commit == 3 && state.vote == 0)
+    }
+
+    @Test("a member's attributes and the cluster version are logged as etcd logs them", .enabled(if: haveCapture))
+    func v2RequestsMatchEtcd() throws {
+        let etcd = try captured()
+        let attributes = Membership.attributesRequest(
+            id: 0x2aa658a73d83cbc, requestID: 4376551134941024001, name: "m1", clientURLs: ["http://127.0.0.1:23791"])
+        #expect(attributes.serializedData() == etcd.entries[4].data)
+        let version = Membership.versionRequest(requestID: 4376551134941024004, version: "3.4.0")
+        #expect(version.serializedData() == etcd.entries[7].data)
+    }
+
+    @Test("applying etcd's bootstrap entries and requests gives every member its name and URLs")
+    func membershipFromEntries() throws {
+        var membership = Membership()
+        let member = ClusterMember(id: 7, name: "a", peerURLs: ["http://127.0.0.1:1"])
+        let change = ConfChange(type: .confChangeAddNode, nodeID: 7, context: Data(member.json.utf8))
+        #expect(try membership.apply(change) == .added(member))
+        let tookAttributes = membership.apply(Membership.attributesRequest(id: 7, requestID: 1, name: "a", clientURLs: ["http://c:2379"]))
+        #expect(tookAttributes)
+        #expect(membership.members[7]?.clientURLs == ["http://c:2379"])
+        let tookVersion = membership.apply(Membership.versionRequest(requestID: 2, version: "3.4.0"))
+        #expect(tookVersion)
+        #expect(membership.clusterVersion == "3.4.0")
+        #expect(try membership.apply(ConfChange(type: .confChangeRemoveNode, nodeID: 7)) == .removed(7))
+        #expect(membership.removed == [7])
+        #expect(try membership.apply(change) == MembershipChange.none)
+    }
+
+    @Test("a member's JSON keeps a 64-bit ID exact, and a snapshot round-trips membership and KV")
+    func snapshotRoundTrip() throws {
+        let id: UInt64 = 0xfd422379fda50e48
+        let member = ClusterMember(id: id, name: "infra3", peerURLs: ["http://127.0.0.1:32380"], clientURLs: ["http://127.0.0.1:32379"])
+        #expect(member.json == "{\"id\":18249187646912138824,\"peerURLs\":[\"http://127.0.0.1:32380\"],\"name\":\"infra3\",\"clientURLs\":[\"http://127.0.0.1:32379\"]}")
+        var membership = Membership()
+        _ = try membership.apply(ConfChange(type: .confChangeAddNode, nodeID: id, context: Data(member.json.utf8)))
+        _ = membership.apply(Membership.versionRequest(requestID: 1, version: "3.4.0"))
+        let kv = KVStateMachine()
+        _ = kv.apply(InternalRaftRequest(header: RequestHeader(id: 1), put: PutRequest(key: Data("k".utf8), value: Data("v".utf8))))
+        let bytes = ServerSnapshot(membership: membership, kv: kv.snapshot()).encoded()
+        let back = try ServerSnapshot(decoding: bytes)
+        #expect(back.membership == membership)
+        let restored = KVStateMachine()
+        try restored.restore(snapshot: back.kv)
+        #expect(restored.revision == kv.revision)
+        #expect(throws: MembershipError.self) { try ServerSnapshot(decoding: Array("garbage".utf8)) }
+        #expect(throws: MembershipError.self) { try ServerSnapshot(decoding: Array(bytes.prefix(20))) }
+    }
+
+    @Test("request IDs carry the member's low 16 bits and count up")
+    func requestIDs() {
+        var ids = RequestIDGenerator(memberID: 0x2aa658a73d83cbc, now: Date(timeIntervalSince1970: 1_700_000_000))
+        let first = ids.next()
+        #expect(first >> 48 == 0x3cbc)
+        #expect(ids.next() == first + 1)
+    }
+}
