@@ -24,7 +24,7 @@ for i in 1 2 3; do
     --listen-client-urls http://127.0.0.1:$client --advertise-client-urls http://127.0.0.1:$client \
     --listen-peer-urls http://127.0.0.1:$peer --initial-advertise-peer-urls http://127.0.0.1:$peer \
     --initial-cluster-token etcd-cluster-1 --initial-cluster "$cluster" --initial-cluster-state new \
-    2> >(sed -u "s/^/infra$i | /" >&2) &
+    2> >(trap '' INT TERM; exec sed -u "s/^/infra$i | /" >&2) &
   pids+=($!)
 done
 cat <<MSG

@@ -1,3 +1,5 @@
+import NIOCore
+
 
 /// Linearizable reads waiting on the node (etcd's linearizableReadLoop): reads queue up, one
 /// read-index request covers all queued at once, and each batch runs once the index raft
@@ -6,6 +8,8 @@ struct LinearizableReads {
     struct Read {
         let run: () -> Void
         let fail: (ServerError) -> Void
+        /// When a read still queued (no leader to ask) gives up.
+        var deadline = NIODeadline.distantFuture
     }
 
     private var queued: [Read] = []
@@ -54,6 +58,13 @@ struct LinearizableReads {
         inFlight = nil
         for read in batch.reads { read.fail(.timeout) }
         return true
+    }
+
+    /// Fails the queued reads whose deadline passed before a read index could be asked for.
+    mutating func expireQueued(now: NIODeadline) {
+        guard queued.contains(where: { $0.deadline <= now }) else { return }
+        for read in queued where read.deadline <= now { read.fail(.timeout) }
+        queued.removeAll { $0.deadline <= now }
     }
 
     /// Fails every read not yet confirmed (the leader changed, or the node stops).

@@ -46,6 +46,7 @@ public final class RaftNode: @unchecked Sendable {
     var role = Role.follower
     var ids: RequestIDGenerator
     var waiters: [UInt64: Waiter] = [:]
+    var parked: [(id: UInt64, bytes: [UInt8])] = []
     var reads = LinearizableReads()
     var readyScheduled = false
     var stopped = false
@@ -95,6 +96,7 @@ public final class RaftNode: @unchecked Sendable {
             ticker = eventLoop.scheduleRepeatedTask(initialDelay: options.tick, delay: options.tick) { [weak self] _ in
                 guard let self else { return }
                 raw.tick()
+                reads.expireQueued(now: .now())
                 scheduleReady()
             }
             scheduleReady()
@@ -148,15 +150,30 @@ public final class RaftNode: @unchecked Sendable {
             timeOut(id)
         }
         waiters[id] = Waiter(promise: promise, leadAtStart: lead, timeout: timeout)
+        if lead == 0 {
+            // As etcd's node does, a proposal waits for a leader (until its timeout) rather
+            // than being dropped by a follower that knows none.
+            parked.append((id, bytes))
+        } else {
+            hand(bytes, id: id)
+        }
+        return promise.futureResult
+    }
+
+    private func hand(_ bytes: [UInt8], id: UInt64) {
         do {
             try raw.propose(Data(bytes))
         } catch {
-            waiters.removeValue(forKey: id)
-            timeout.cancel()
-            promise.fail(ServerError.proposalDropped)
+            trigger(id, .failure(.proposalDropped))
         }
         scheduleReady()
-        return promise.futureResult
+    }
+
+    /// Proposals parked while no leader was known, handed to raft once one is.
+    private func proposeParked() {
+        let ready = parked
+        parked = []
+        for (id, bytes) in ready where waiters[id] != nil { hand(bytes, id: id) }
     }
 
     /// etcd's parseProposeCtxErr: a timeout names a leader change or a lost leader when
@@ -191,7 +208,8 @@ public final class RaftNode: @unchecked Sendable {
             if !linearizable {
                 run()
             } else {
-                reads.enqueue(LinearizableReads.Read(run: run, fail: { promise.fail($0) }))
+                reads.enqueue(LinearizableReads.Read(run: run, fail: { promise.fail($0) },
+                                                     deadline: .now() + options.requestTimeout))
                 requestReadIndex()
             }
             return promise.futureResult
@@ -200,7 +218,8 @@ public final class RaftNode: @unchecked Sendable {
 
     /// Asks raft for a read index for the reads queued, one request for all of them.
     private func requestReadIndex() {
-        guard let context = reads.startBatch() else { return }
+        // Without a leader raft would drop the request: keep the reads queued until one is known.
+        guard lead != 0, let context = reads.startBatch() else { return }
         raw.readIndex(context: context)
         eventLoop.scheduleTask(in: options.requestTimeout) { [weak self] in
             guard let self else { return }
@@ -280,6 +299,10 @@ public final class RaftNode: @unchecked Sendable {
         }
         lead = soft.lead
         role = soft.role
+        if lead != 0 {
+            proposeParked()
+            if reads.hasQueued { requestReadIndex() }
+        }
         if role == .leader, !wasLeader {
             logger.info("became leader", metadata: ["member": "\(hex(options.memberID))", "term": "\(raw.status.hardState.term)"])
             kv.promoteLessor(now: now, extend: Int64(options.electionTicks) * options.tick.nanoseconds / 1_000_000_000 + 1)
