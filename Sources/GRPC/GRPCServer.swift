@@ -46,7 +46,7 @@ public final class GRPCServer: @unchecked Sendable {
                 return
             }
             calls[key, default: [:]][stream] = (call, GRPCFraming.Decoder(limit: maxMessageBytes))
-            if let timeout = headers["grpc-timeout"].flatMap(Self.parseTimeout) {
+            if let timeout = headers["grpc-timeout"].flatMap(GRPCTimeout.parse) {
                 handler.eventLoop!.scheduleTask(in: timeout) { call.finish(.deadlineExceeded()) }
             }
             method(call)
@@ -74,20 +74,6 @@ public final class GRPCServer: @unchecked Sendable {
             for entry in (calls.removeValue(forKey: key) ?? [:]).values { entry.call.closed() }
         default:
             break
-        }
-    }
-
-    /// `grpc-timeout`: an integer and a unit (H, M, S, m, u, n).
-    static func parseTimeout(_ text: String) -> TimeAmount? {
-        guard let unit = text.last, let value = Int64(text.dropLast()) else { return nil }
-        switch unit {
-        case "H": return .hours(value)
-        case "M": return .minutes(value)
-        case "S": return .seconds(value)
-        case "m": return .milliseconds(value)
-        case "u": return .microseconds(value)
-        case "n": return .nanoseconds(value)
-        default: return nil
         }
     }
 }

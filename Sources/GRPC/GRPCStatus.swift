@@ -10,11 +10,13 @@ public struct GRPCStatus: Error, Equatable, Sendable, CustomStringConvertible {
 
     public static let ok = GRPCStatus(code: 0, message: "")
 
-    public static func unimplemented(_ what: String) -> GRPCStatus { GRPCStatus(code: 12, message: "unknown method \(what)") }
+    public static func cancelled() -> GRPCStatus { GRPCStatus(code: 1, message: "context canceled") }
     public static func invalidArgument(_ message: String) -> GRPCStatus { GRPCStatus(code: 3, message: message) }
-    public static func resourceExhausted(_ message: String) -> GRPCStatus { GRPCStatus(code: 8, message: message) }
-    public static func internalError(_ message: String) -> GRPCStatus { GRPCStatus(code: 13, message: message) }
     public static func deadlineExceeded() -> GRPCStatus { GRPCStatus(code: 4, message: "context deadline exceeded") }
+    public static func resourceExhausted(_ message: String) -> GRPCStatus { GRPCStatus(code: 8, message: message) }
+    public static func unimplemented(_ what: String) -> GRPCStatus { GRPCStatus(code: 12, message: "unknown method \(what)") }
+    public static func internalError(_ message: String) -> GRPCStatus { GRPCStatus(code: 13, message: message) }
+    public static func unavailable(_ message: String) -> GRPCStatus { GRPCStatus(code: 14, message: message) }
 
     public var description: String { "grpc status \(code): \(message)" }
 
@@ -29,6 +31,35 @@ public struct GRPCStatus: Error, Equatable, Sendable, CustomStringConvertible {
             }
         }
         return out
+    }
+
+    /// A `grpc-message` as sent: `%XX` sequences become their bytes, read as UTF-8; a `%`
+    /// not followed by two hex digits stays as it is.
+    static func decodeMessage(_ encoded: String) -> String {
+        let bytes = Array(encoded.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
+               let high = hexDigit(bytes[i + 1]), let low = hexDigit(bytes[i + 2]) {
+                out.append(high << 4 | low)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        default: nil
+        }
     }
 }
 

@@ -1,30 +1,36 @@
 /// Bytes received but not yet consumed by an incremental decoder. Reading never copies until
 /// a frame is complete; consumed space is reclaimed once it is at least half of the buffer.
-struct ByteQueue {
-    private(set) var storage: [UInt8] = []
-    private(set) var head = 0
+public struct ByteQueue: Sendable {
+    private var storage: [UInt8] = []
+    private var head = 0
     /// Bytes consumed since the stream began: the offset of `head` in the stream.
-    private(set) var consumed = 0
+    public private(set) var consumed = 0
 
-    var count: Int { storage.count - head }
+    public init() {}
 
-    mutating func append<S: Sequence<UInt8>>(contentsOf bytes: S) {
+    /// Bytes received and not yet consumed.
+    public var count: Int { storage.count - head }
+
+    public mutating func append<S: Sequence<UInt8>>(contentsOf bytes: S) {
         storage.append(contentsOf: bytes)
     }
 
-    subscript(offset: Int) -> UInt8 { storage[head + offset] }
+    /// The byte `offset` bytes past the first unconsumed one.
+    public subscript(offset: Int) -> UInt8 { storage[head + offset] }
 
-    func bigEndianUInt64(at offset: Int) -> UInt64 {
+    public func bigEndianUInt64(at offset: Int) -> UInt64 {
         var value: UInt64 = 0
         for i in 0..<8 { value = value << 8 | UInt64(storage[head + offset + i]) }
         return value
     }
 
-    func bytes(_ range: Range<Int>) -> ArraySlice<UInt8> {
+    /// Unconsumed bytes, `range` counted from the first unconsumed one.
+    public func bytes(_ range: Range<Int>) -> ArraySlice<UInt8> {
         storage[(head + range.lowerBound)..<(head + range.upperBound)]
     }
 
-    mutating func consume(_ n: Int) {
+    /// Drops the first `n` unconsumed bytes.
+    public mutating func consume(_ n: Int) {
         head += n
         consumed += n
         if head == storage.count {

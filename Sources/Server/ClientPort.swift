@@ -1,0 +1,73 @@
+import GRPC
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// etcd's client port: gRPC over HTTP/2, and HTTP/1.1 (`/health`, `/version`, `/metrics`, the
+/// JSON gateway) on the same socket, told apart by the first bytes each connection sends.
+public enum ClientPort {
+    /// Listens on `host:port` (0 asks for any port); returns the bound channel. HTTP/2
+    /// connections go to `grpc`; HTTP/1.1 requests to `http1`, with bodies up to
+    /// `maxHTTP1BodyBytes` (a longer one is answered 413 and its connection closed).
+    public static func start(
+        group: EventLoopGroup, host: String, port: Int, grpc: GRPCServer,
+        maxHTTP1BodyBytes: Int = 4 << 20, http1: @escaping HTTP1Service
+    ) -> EventLoopFuture<Channel> {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ProtocolSelector(grpc: grpc, makeHTTP1Responder: { HTTP1Responder(service: http1, maxBodyBytes: maxHTTP1BodyBytes) }))
+                }
+            }
+            .bind(host: host, port: port)
+    }
+}
+
+/// The first handler on a client-port connection. It holds the bytes read until they either
+/// are the whole HTTP/2 connection preface (gRPC) or stop matching it (HTTP/1.1), installs
+/// that protocol's handlers behind itself, hands them the bytes and leaves.
+final class ProtocolSelector: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    static let http2Preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+    private let grpc: GRPCServer
+    private let makeHTTP1Responder: () -> HTTP1Responder
+    private var received: ByteBuffer?
+
+    init(grpc: GRPCServer, makeHTTP1Responder: @escaping () -> HTTP1Responder) {
+        self.grpc = grpc
+        self.makeHTTP1Responder = makeHTTP1Responder
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if var earlier = received.take() {
+            earlier.writeBuffer(&bytes)
+            bytes = earlier
+        }
+        let compared = min(bytes.readableBytes, Self.http2Preface.count)
+        let isHTTP2 = bytes.readableBytesView.prefix(compared).elementsEqual(Self.http2Preface.prefix(compared))
+        if isHTTP2, compared < Self.http2Preface.count {
+            received = bytes
+            return
+        }
+        do {
+            let pipeline = context.pipeline.syncOperations
+            if isHTTP2 {
+                try pipeline.addHandler(grpc.connectionHandler())
+            } else {
+                try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                try pipeline.addHandler(makeHTTP1Responder())
+            }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelRead(wrapInboundOut(bytes))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+}
