@@ -74,7 +74,9 @@ public final class MemberServer: @unchecked Sendable {
         for url in configuration.listenClientURLs {
             guard let address = PeerURL.hostPort(url) else { throw ServerStartError.listen(url: url, reason: "not host:port") }
             do {
-                clientChannels.append(try grpc.start(group: clientGroup, host: address.host, port: address.port).wait())
+                clientChannels.append(try ClientPort.start(
+                    group: clientGroup, host: address.host, port: address.port, grpc: grpc,
+                    http1: ClientHTTPEndpoints(node: node).service).wait())
             } catch {
                 throw ServerStartError.listen(url: url, reason: "\(error)")
             }

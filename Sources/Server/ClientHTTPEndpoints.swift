@@ -1,0 +1,49 @@
+import NIOCore
+import NIOHTTP1
+
+/// What the client port answers over HTTP/1.1, as etcd 3.4's etcdhttp does: `GET /version`
+/// and `GET /health` (healthy when a linearizable read gets through: a leader and a quorum).
+struct ClientHTTPEndpoints {
+    let node: RaftNode
+
+    /// How long `/health` waits for its read before answering unhealthy.
+    static let healthTimeout: TimeAmount = .seconds(1)
+
+    var service: HTTP1Service {
+        let node = node
+        return { head, _ in
+            let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+            let loop = node.eventLoop
+            switch path {
+            case "/version", "/health":
+                guard head.method == .GET || head.method == .HEAD else {
+                    return loop.makeSucceededFuture((.methodNotAllowed, "text/plain; charset=utf-8", "Method Not Allowed\n"))
+                }
+                return path == "/version" ? Self.version(node) : Self.health(node)
+            default:
+                return loop.makeSucceededFuture((.notFound, "text/plain; charset=utf-8", "404 page not found\n"))
+            }
+        }
+    }
+
+    static func version(_ node: RaftNode) -> EventLoopFuture<HTTP1Response> {
+        node.eventLoop.submit {
+            let cluster = node.membership.clusterVersion ?? "not_decided"
+            return (.ok, "application/json", "{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"\(cluster)\"}")
+        }
+    }
+
+    static func health(_ node: RaftNode) -> EventLoopFuture<HTTP1Response> {
+        let promise = node.eventLoop.makePromise(of: HTTP1Response.self)
+        let unhealthy: HTTP1Response = (.serviceUnavailable, "text/plain; charset=utf-8", "{\"health\":\"false\"}\n")
+        let timer = node.eventLoop.scheduleTask(in: healthTimeout) { promise.succeed(unhealthy) }
+        node.read(linearizable: true) { _ in }.whenComplete { result in
+            timer.cancel()
+            switch result {
+            case .success: promise.succeed((.ok, "application/json", "{\"health\":\"true\"}"))
+            case .failure: promise.succeed(unhealthy)
+            }
+        }
+        return promise.futureResult
+    }
+}
