@@ -80,7 +80,10 @@ let package = Package(
             dependencies: ["GRPC", "HTTP2", "KV", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "GRPC", "HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: [
+                "Server", "GRPC", "HTTP2", "KV", "Storage", "Wire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "FerryWireTests", dependencies: ["ferry-wire", "Wire"]),
