@@ -85,7 +85,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "Wire"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], exclude: ["Fixtures"]),
         .testTarget(name: "FerryWireTests", dependencies: ["ferry-wire", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
