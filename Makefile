@@ -3,17 +3,17 @@ SHELL := /bin/bash
 SHARED ?= ../shared
 SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-compiler python3-protobuf \
-	etcd-client nghttp2-client curl
+	etcd-client nghttp2-client curl golang-go golang-etcd-server-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests raft-oracle generate fuzz bench clean
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests raft-oracle generate fuzz bench clean
 
 ## run: builds and runs a local three-member cluster in the foreground (Ctrl-C stops it)
 run: deps release
 	tools/run-cluster.sh .build/release/ferry
 
 ## test: installs what is missing, builds, runs every test including conformance
-test: deps check-generated build unit-tests conformance crash-tests
+test: deps check-generated build unit-tests conformance crash-tests cluster-tests
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -63,6 +63,16 @@ crash-tests: release
 	.build/release/ferry-conformance wal-kill --kills $(KILLS)
 	.build/release/ferry-conformance simulate --nodes 3 --seeds $(SIM_SEEDS) --steps $(SIM_STEPS)
 	.build/release/ferry-conformance simulate --nodes 5 --seeds $(SIM_SEEDS) --steps $(SIM_STEPS)
+
+## cluster-tests: real three-member clusters on loopback driven by etcdctl (leader kill, restarts,
+## wrong token, garbage on the ports); etcd's own walread reads every member's WAL afterwards
+WALREAD := .build/walread
+export GOCACHE ?= $(HOME)/.cache/etcd-tools-go
+$(WALREAD): $(SHARED)/etcd-tools/walread/main.go
+	$(SHARED)/etcd-tools/build.sh walread $(WALREAD)
+
+cluster-tests: release check-shared $(WALREAD)
+	.build/release/ferry-conformance cluster --ferry .build/release/ferry --walread $(WALREAD)
 
 ## raft-oracle: random interaction scripts answered by etcd's own raft, replayed on Ferry (not part of test)
 ORACLE_SCRIPTS ?= 200

@@ -8,11 +8,11 @@ import Wire
 public typealias GRPCMethod = @Sendable (GRPCServerCall) -> Void
 
 /// gRPC over Ferry's HTTP/2 engine: routes calls by `:path` (`/package.Service/Method`) to
-/// methods, frames messages, ends calls with `grpc-status` trailers.
-public final class GRPCServer: @unchecked Sendable {
+/// methods, frames messages, ends calls with `grpc-status` trailers. Connections may live on
+/// different event loops: each keeps its calls in a `GRPCServerConnection` of its own.
+public final class GRPCServer: Sendable {
     let methods: [String: GRPCMethod]
     public let maxMessageBytes: Int
-    private var calls: [ObjectIdentifier: [Int32: (call: GRPCServerCall, decoder: GRPCFraming.Decoder)]] = [:]
 
     public init(methods: [String: GRPCMethod], maxMessageBytes: Int = 2 << 20) {
         self.methods = methods
@@ -21,7 +21,8 @@ public final class GRPCServer: @unchecked Sendable {
 
     /// A handler serving gRPC on one connection (put it in a channel's pipeline).
     public func connectionHandler() -> HTTP2ConnectionHandler {
-        HTTP2ConnectionHandler(role: .server) { [self] handler, event in self.handle(handler, event) }
+        let connection = GRPCServerConnection(methods: methods, maxMessageBytes: maxMessageBytes)
+        return HTTP2ConnectionHandler(role: .server) { handler, event in connection.handle(handler, event) }
     }
 
     /// Listens on `host:port`; returns the bound channel.
@@ -33,19 +34,30 @@ public final class GRPCServer: @unchecked Sendable {
             }
             .bind(host: host, port: port)
     }
+}
 
-    private func handle(_ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
-        let key = ObjectIdentifier(handler)
+/// The calls open on one connection, touched only on that connection's event loop.
+final class GRPCServerConnection: @unchecked Sendable {
+    let methods: [String: GRPCMethod]
+    let maxMessageBytes: Int
+    private var calls: [Int32: (call: GRPCServerCall, decoder: GRPCFraming.Decoder)] = [:]
+
+    init(methods: [String: GRPCMethod], maxMessageBytes: Int) {
+        self.methods = methods
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    func handle(_ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
         switch event {
         case .headers(let stream, let headers, let endStream):
-            guard calls[key]?[stream] == nil else { return }  // client trailers: nothing to do
+            guard calls[stream] == nil else { return }  // client trailers: nothing to do
             let path = headers[":path"] ?? ""
             let call = GRPCServerCall(method: path, headers: headers, handler: handler, stream: stream, eventLoop: handler.eventLoop!)
             guard let method = methods[path] else {
                 call.finish(.unimplemented(path))
                 return
             }
-            calls[key, default: [:]][stream] = (call, GRPCFraming.Decoder(limit: maxMessageBytes))
+            calls[stream] = (call, GRPCFraming.Decoder(limit: maxMessageBytes))
             if let timeout = headers["grpc-timeout"].flatMap(GRPCTimeout.parse) {
                 handler.eventLoop!.scheduleTask(in: timeout) { call.finish(.deadlineExceeded()) }
             }
@@ -53,25 +65,27 @@ public final class GRPCServer: @unchecked Sendable {
             if endStream { call.onEnd?() }
         case .data(let stream, let bytes):
             handler.session.consume(stream: stream, count: bytes.count)
-            guard var entry = calls[key]?[stream] else { return }
+            guard var entry = calls[stream] else { return }
             entry.decoder.feed(bytes)
             do {
                 while let message = try entry.decoder.next() {
-                    calls[key]?[stream] = entry
+                    calls[stream] = entry
                     entry.call.onMessage?(message)
                 }
-                calls[key]?[stream] = entry
+                calls[stream] = entry
             } catch {
                 entry.call.finish(error)
             }
         case .endStream(let stream):
-            guard let entry = calls[key]?[stream] else { return }
+            guard let entry = calls[stream] else { return }
             if !entry.decoder.isEmpty { entry.call.finish(.internalError("grpc: request ended inside a message")) }
             entry.call.onEnd?()
         case .streamClosed(let stream, _):
-            calls[key]?.removeValue(forKey: stream)?.call.closed()
+            calls.removeValue(forKey: stream)?.call.closed()
         case .connectionClosed:
-            for entry in (calls.removeValue(forKey: key) ?? [:]).values { entry.call.closed() }
+            let open = calls
+            calls = [:]
+            for entry in open.values { entry.call.closed() }
         default:
             break
         }
