@@ -6,7 +6,7 @@ APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-co
 	etcd-client nghttp2-client curl golang-go golang-etcd-server-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests raft-oracle generate fuzz bench clean
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests lincheck raft-oracle generate fuzz bench clean
 
 ## run: builds and runs a local three-member cluster in the foreground (Ctrl-C stops it)
 run: deps release
@@ -71,8 +71,19 @@ export GOCACHE ?= $(HOME)/.cache/etcd-tools-go
 $(WALREAD): $(SHARED)/etcd-tools/walread/main.go
 	$(SHARED)/etcd-tools/build.sh walread $(WALREAD)
 
-cluster-tests: release check-shared $(WALREAD)
+LINCHECK := .build/lincheck
+$(LINCHECK): $(SHARED)/etcd-tools/lincheck/main.go
+	$(SHARED)/etcd-tools/build.sh lincheck $(LINCHECK)
+
+cluster-tests: release check-shared $(WALREAD) $(LINCHECK)
 	.build/release/ferry-conformance cluster --ferry .build/release/ferry --walread $(WALREAD)
+	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1
+
+## lincheck: a longer fault run (kills and pauses) checked for linearizability (not part of test)
+LINCHECK_SECONDS ?= 120
+LINCHECK_SEED ?= 7
+lincheck: release check-shared $(LINCHECK)
+	$(LINCHECK) -server .build/release/ferry -seconds $(LINCHECK_SECONDS) -clients 16 -nemesis kill,pause -seed $(LINCHECK_SEED)
 
 ## raft-oracle: random interaction scripts answered by etcd's own raft, replayed on Ferry (not part of test)
 ORACLE_SCRIPTS ?= 200
