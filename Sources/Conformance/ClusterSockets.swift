@@ -63,7 +63,8 @@ enum ClusterSockets {
         var closed = false
         for _ in 0..<4 {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 { closed = true; break }
+            // EOF, or a reset (the server closed with our unread bytes still queued).
+            if n == 0 || (n < 0 && errno == ECONNRESET) { closed = true; break }
             if n < 0 { break }
             received += n
         }

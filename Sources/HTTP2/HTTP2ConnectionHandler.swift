@@ -57,6 +57,16 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
         }
         for event in events { onEvent(self, event) }
         flush()
+        // nghttp2 ends a session itself on a protocol error (after queueing its GOAWAY):
+        // close the connection once that is written instead of holding it open.
+        if !session.isActive { closeAfterWrites(context) }
+    }
+
+    private func closeAfterWrites(_ context: ChannelHandlerContext) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
+        let channel = context.channel
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 
     public func channelInactive(context: ChannelHandlerContext) {

@@ -517,6 +517,8 @@ extension RaftNode: TransportDelegate {
             logger.info("peer became active", metadata: ["local-member-id": "\(hex(options.memberID))", "peer-id": "\(hex(id))"])
         case .peerInactive(let id):
             logger.warning("peer became inactive (message send to peer failed)", metadata: ["local-member-id": "\(hex(options.memberID))", "peer-id": "\(hex(id))"])
+        case let .badPeerConnection(remote, reason):
+            logger.warning("closed a peer connection that sent bad input", metadata: ["remote-address": "\(remote)", "error": "\(reason)"])
         case let .clusterIDMismatch(remote, from):
             logger.warning("request cluster ID mismatch", metadata: [
                 "local-member-id": "\(hex(options.memberID))", "local-member-cluster-id": "\(hex(options.clusterID))",

@@ -32,6 +32,8 @@ public enum TransportEvent: Equatable, Sendable {
     case peerInactive(UInt64)
     /// A request carried another cluster's ID and was refused with 412.
     case clusterIDMismatch(remoteClusterID: String, from: String)
+    /// A connection to the peer port sent bytes that are not HTTP/2 and was closed.
+    case badPeerConnection(remote: String, reason: String)
 }
 
 extension TransportDelegate {
@@ -153,9 +155,10 @@ public final class Transport: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(
                         role: .server,
-                        onError: { _, error in
+                        onError: { [weak self] handler, error in
                             // One log line for bad input; the connection closes, others go on.
-                            FileHandle.standardError.write(Data("transport: closing a peer connection: \(error)\n".utf8))
+                            let remote = handler.channel?.remoteAddress.map { "\($0)" } ?? "unknown"
+                            self?.delegate?.transport(observed: .badPeerConnection(remote: remote, reason: "\(error)"))
                         },
                         onEvent: { [weak self] handler, event in self?.serverEvent(handler, event) }))
                 }
