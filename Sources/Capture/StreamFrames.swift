@@ -38,7 +38,7 @@ public enum StreamFrames {
                     do throws(WireError) {
                         message = try Message(serializedBytes: next.payload)
                     } catch {
-                        throw WireError.shifted(error, by: next.offset + 8)
+                        throw error.inStream(at: next.offset + 8)
                     }
                     frames.append(StreamFrame(offset: next.offset, wireBytes: MessageStream.frame(payload: next.payload),
                                               messageBytes: next.payload, message: message))
@@ -48,25 +48,5 @@ public enum StreamFrames {
             return (frames, error)
         }
         return (frames, nil)
-    }
-}
-
-extension WireError {
-    /// The error with its offset counted from `base` bytes earlier (a message inside a
-    /// frame reported against the whole stream).
-    static func shifted(_ error: WireError, by base: Int) -> WireError {
-        switch error {
-        case let .unexpectedEnd(path, offset): .unexpectedEnd(path: path, offset: offset + base)
-        case let .varintOverflow(path, offset): .varintOverflow(path: path, offset: offset + base)
-        case let .illegalTag(path, offset, number): .illegalTag(path: path, offset: offset + base, fieldNumber: number)
-        case let .wrongWireType(path, offset, field, wireType): .wrongWireType(path: path, offset: offset + base, field: field, wireType: wireType)
-        case let .unexpectedEndGroup(path, offset): .unexpectedEndGroup(path: path, offset: offset + base)
-        case let .invalidLength(path, offset, length): .invalidLength(path: path, offset: offset + base, length: length)
-        case let .tooDeep(path, offset): .tooDeep(path: path, offset: offset + base)
-        case let .frameTooLarge(offset, length, limit): .frameTooLarge(offset: offset + base, length: length, limit: limit)
-        case let .truncatedFrame(offset, needed, available): .truncatedFrame(offset: offset + base, needed: needed, available: available)
-        case let .unknownFrameType(offset, type): .unknownFrameType(offset: offset + base, type: type)
-        case .decoderRejected, .invalidJSON: error
-        }
     }
 }

@@ -47,7 +47,12 @@ public struct MessageStreamDecoder {
     /// The next whole message, decoded straight from the buffer.
     public mutating func next() throws(WireError) -> Message? {
         guard let length = try completeFrameLength() else { return nil }
-        let message = try Message(serializedBytes: queue.bytes(8..<(8 + length)))
+        let message: Message
+        do {
+            message = try Message(serializedBytes: queue.bytes(8..<(8 + length)))
+        } catch {
+            throw error.inStream(at: queue.consumed + 8)
+        }
         queue.consume(8 + length)
         return message
     }

@@ -89,7 +89,8 @@ public struct MsgAppV2Decoder {
             guard length <= limit else { throw .frameTooLarge(offset: offset, length: length, limit: limit) }
             guard UInt64(queue.count - 9) >= length else { return nil }
             let frameBytes = Array(queue.bytes(0..<(9 + Int(length))))
-            let m = try Message(serializedBytes: frameBytes[9...])
+            let m: Message
+            do { m = try Message(serializedBytes: frameBytes[9...]) } catch { throw error.inStream(at: offset + 9) }
             queue.consume(frameBytes.count)
             term = m.term
             index = m.entries.last?.index ?? m.index
@@ -103,7 +104,11 @@ public struct MsgAppV2Decoder {
             var at = 9
             for _ in 0..<count {
                 let length = Int(queue.bigEndianUInt64(at: at))
-                entries.append(try Entry(serializedBytes: frameBytes[(at + 8)..<(at + 8 + length)]))
+                do {
+                    entries.append(try Entry(serializedBytes: frameBytes[(at + 8)..<(at + 8 + length)]))
+                } catch {
+                    throw error.inStream(at: offset + at + 8)
+                }
                 at += 8 + length
             }
             let commit = queue.bigEndianUInt64(at: at)

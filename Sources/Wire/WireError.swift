@@ -56,4 +56,20 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path): \(reason)"
         }
     }
+
+    /// The same error with its byte offset counted from the start of a stream, for a message
+    /// decoded from a frame whose payload begins at `base`.
+    public func inStream(at base: Int) -> WireError {
+        switch self {
+        case let .unexpectedEnd(path, offset): .unexpectedEnd(path: path, offset: base + offset)
+        case let .varintOverflow(path, offset): .varintOverflow(path: path, offset: base + offset)
+        case let .illegalTag(path, offset, number): .illegalTag(path: path, offset: base + offset, fieldNumber: number)
+        case let .wrongWireType(path, offset, field, wireType):
+            .wrongWireType(path: path, offset: base + offset, field: field, wireType: wireType)
+        case let .unexpectedEndGroup(path, offset): .unexpectedEndGroup(path: path, offset: base + offset)
+        case let .invalidLength(path, offset, length): .invalidLength(path: path, offset: base + offset, length: length)
+        case let .tooDeep(path, offset): .tooDeep(path: path, offset: base + offset)
+        case .decoderRejected, .frameTooLarge, .truncatedFrame, .unknownFrameType, .invalidJSON: self
+        }
+    }
 }

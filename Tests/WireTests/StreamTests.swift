@@ -66,4 +66,21 @@ struct StreamTests {
         decoder.feed([7])
         #expect(throws: WireError.unknownFrameType(offset: 0, type: 7)) { try decoder.next() }
     }
+
+    @Test("a malformed message inside a frame is reported at its byte in the whole stream")
+    func malformedMessageOffsetsAreStreamOffsets() throws {
+        let good = MessageStream.frame(Message(type: .msgHeartbeat, to: 2, from: 1, term: 3))
+        // A frame whose payload is a lone tag byte: the message ends inside the tag's value.
+        var stream = MessageStreamDecoder()
+        stream.feed(good + [0, 0, 0, 0, 0, 0, 0, 1, 0x08])
+        _ = try stream.next()
+        #expect(throws: WireError.unexpectedEnd(path: "raftpb.Message.type", offset: good.count + 8 + 1)) { try stream.next() }
+
+        var encoder = MsgAppV2Encoder()
+        let heartbeat = encoder.encode(Message(type: .msgHeartbeat))
+        var msgApp = MsgAppV2Decoder(local: 2, remote: 1)
+        msgApp.feed(heartbeat + [2, 0, 0, 0, 0, 0, 0, 0, 1, 0x08])
+        _ = try msgApp.next()
+        #expect(throws: WireError.unexpectedEnd(path: "raftpb.Message.type", offset: heartbeat.count + 9 + 1)) { try msgApp.next() }
+    }
 }
