@@ -25,12 +25,12 @@ public final class GRPCClient: @unchecked Sendable {
     private var unavailable: GRPCStatus?
     private var protocolError: HTTP2Error?
 
-    private init(authority: String, eventLoop: EventLoop, maxMessageBytes: Int) {
+    private init(authority: String, eventLoop: EventLoop, maxMessageBytes: Int, keepAlive: HTTP2ConnectionHandler.KeepAlive?) {
         self.authority = authority
         self.eventLoop = eventLoop
         self.maxMessageBytes = maxMessageBytes
         connection = HTTP2ConnectionHandler(
-            role: .client,
+            role: .client, keepAlive: keepAlive,
             onError: { [weak self] _, error in self?.protocolError = error },
             onEvent: { [weak self] _, event in self?.handle(event) })
     }
@@ -39,13 +39,15 @@ public final class GRPCClient: @unchecked Sendable {
     deinit { channel?.close(promise: nil) }
 
     /// Connects to a gRPC server. The future fails with UNAVAILABLE (14) when the connection
-    /// cannot be made.
+    /// cannot be made. With `keepAlive`, a server that stops answering PINGs is dropped and
+    /// the open calls end with UNAVAILABLE.
     public static func connect(
-        host: String, port: Int, group: EventLoopGroup, maxMessageBytes: Int = Int(Int32.max)
+        host: String, port: Int, group: EventLoopGroup, maxMessageBytes: Int = Int(Int32.max),
+        keepAlive: HTTP2ConnectionHandler.KeepAlive? = nil
     ) -> EventLoopFuture<GRPCClient> {
         let eventLoop = group.next()
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        let client = GRPCClient(authority: authority, eventLoop: eventLoop, maxMessageBytes: maxMessageBytes)
+        let client = GRPCClient(authority: authority, eventLoop: eventLoop, maxMessageBytes: maxMessageBytes, keepAlive: keepAlive)
         return ClientBootstrap(group: eventLoop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(client.connection) }

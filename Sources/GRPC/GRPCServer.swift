@@ -13,16 +13,19 @@ public typealias GRPCMethod = @Sendable (GRPCServerCall) -> Void
 public final class GRPCServer: Sendable {
     let methods: [String: GRPCMethod]
     public let maxMessageBytes: Int
+    /// Pings each client to drop dead connections (etcd: every 2 h, 20 s to answer).
+    public let keepAlive: HTTP2ConnectionHandler.KeepAlive?
 
-    public init(methods: [String: GRPCMethod], maxMessageBytes: Int = 2 << 20) {
+    public init(methods: [String: GRPCMethod], maxMessageBytes: Int = 2 << 20, keepAlive: HTTP2ConnectionHandler.KeepAlive? = nil) {
         self.methods = methods
         self.maxMessageBytes = maxMessageBytes
+        self.keepAlive = keepAlive
     }
 
     /// A handler serving gRPC on one connection (put it in a channel's pipeline).
     public func connectionHandler() -> HTTP2ConnectionHandler {
         let connection = GRPCServerConnection(methods: methods, maxMessageBytes: maxMessageBytes)
-        return HTTP2ConnectionHandler(role: .server) { handler, event in connection.handle(handler, event) }
+        return HTTP2ConnectionHandler(role: .server, keepAlive: keepAlive) { handler, event in connection.handle(handler, event) }
     }
 
     /// Listens on `host:port`; returns the bound channel.

@@ -10,17 +10,34 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
     public typealias InboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
+    /// Liveness by PING: one every `interval`; no answer within `timeout` closes the
+    /// connection (gRPC's keepalive, etcd's --grpc-keepalive-interval/-timeout).
+    public struct KeepAlive: Sendable {
+        public var interval: TimeAmount
+        public var timeout: TimeAmount
+
+        public init(interval: TimeAmount, timeout: TimeAmount) {
+            self.interval = interval
+            self.timeout = timeout
+        }
+    }
+
     public let session: HTTP2Session
     private let onEvent: (HTTP2ConnectionHandler, HTTP2Event) -> Void
     private let onError: (HTTP2ConnectionHandler, HTTP2Error) -> Void
+    private let keepAlive: KeepAlive?
     private var context: ChannelHandlerContext?
+    private var pinger: RepeatedTask?
+    /// The PING in flight, if any: an ack clears it, its timeout closes the connection.
+    private var pingInFlight: Scheduled<Void>?
 
     public init(
-        role: HTTP2Session.Role, settings: HTTP2Session.Settings = .init(),
+        role: HTTP2Session.Role, settings: HTTP2Session.Settings = .init(), keepAlive: KeepAlive? = nil,
         onError: @escaping (HTTP2ConnectionHandler, HTTP2Error) -> Void = { _, _ in },
         onEvent: @escaping (HTTP2ConnectionHandler, HTTP2Event) -> Void
     ) {
         session = HTTP2Session(role: role, settings: settings)
+        self.keepAlive = keepAlive
         self.onEvent = onEvent
         self.onError = onError
     }
@@ -31,16 +48,39 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { flush() }
+        if context.channel.isActive {
+            flush()
+            startPinging(context)
+        }
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
+        stopPinging()
         self.context = nil
     }
 
     public func channelActive(context: ChannelHandlerContext) {
         flush()
+        startPinging(context)
         context.fireChannelActive()
+    }
+
+    private func startPinging(_ context: ChannelHandlerContext) {
+        guard let keepAlive, pinger == nil else { return }
+        let channel = context.channel
+        pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: keepAlive.interval, delay: keepAlive.interval) { [weak self] _ in
+            guard let self, pingInFlight == nil else { return }
+            session.ping()
+            flush()
+            pingInFlight = channel.eventLoop.scheduleTask(in: keepAlive.timeout) { channel.close(promise: nil) }
+        }
+    }
+
+    private func stopPinging() {
+        pinger?.cancel()
+        pinger = nil
+        pingInFlight?.cancel()
+        pingInFlight = nil
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -55,7 +95,13 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
             context.close(promise: nil)
             return
         }
-        for event in events { onEvent(self, event) }
+        for event in events {
+            if case .pingAck = event {
+                pingInFlight?.cancel()
+                pingInFlight = nil
+            }
+            onEvent(self, event)
+        }
         flush()
         // nghttp2 ends a session itself on a protocol error (after queueing its GOAWAY):
         // close the connection once that is written instead of holding it open.
@@ -70,6 +116,7 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        stopPinging()
         onEvent(self, .connectionClosed)
         context.fireChannelInactive()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRPC
+import HTTP2
 import KV
 import Logging
 import NIOCore
@@ -70,7 +71,8 @@ public final class MemberServer: @unchecked Sendable {
             throw ServerStartError.listen(url: peerURL, reason: "\(error)")
         }
         logger.info("serving peer traffic", metadata: ["address": "\(peerURL)"])
-        let grpc = GRPCServer(methods: services, maxMessageBytes: configuration.maxRequestBytes + 512 * 1024)
+        let grpc = GRPCServer(methods: services, maxMessageBytes: configuration.maxRequestBytes + 512 * 1024,
+                              keepAlive: HTTP2ConnectionHandler.KeepAlive(interval: .hours(2), timeout: .seconds(20)))
         for url in configuration.listenClientURLs {
             guard let address = PeerURL.hostPort(url) else { throw ServerStartError.listen(url: url, reason: "not host:port") }
             do {

@@ -156,6 +156,29 @@ struct GRPCClientTests {
         try await fixture.shutdown()
     }
 
+    @Test("keepalive: answered PINGs keep a connection; a server that stops answering is dropped as UNAVAILABLE")
+    func keepAlive() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let quick = HTTP2ConnectionHandler.KeepAlive(interval: .milliseconds(30), timeout: .milliseconds(150))
+        let server = try await GRPCServer(methods: TestMethods.all {}, keepAlive: quick).start(group: group, host: "127.0.0.1", port: 0).get()
+        let alive = try await GRPCClient.connect(host: "127.0.0.1", port: server.localAddress!.port!, group: group, keepAlive: quick).get()
+        try await Task.sleep(for: .milliseconds(400))
+        let answer = try await alive.unary(path: "/test.Echo/Unary", request: Array("still here".utf8))
+        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("still here"))
+        try await alive.close().get()
+        try await server.close()
+
+        // A listener that accepts and reads but never speaks HTTP/2 back: no PING is answered.
+        let silent = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let client = try await GRPCClient.connect(host: "127.0.0.1", port: silent.localAddress!.port!, group: group, keepAlive: quick).get()
+        let started = ContinuousClock.now
+        let failed = await status { () async throws(GRPCStatus) in try await client.unary(path: "/test.Echo/Unary", request: []) }
+        #expect(failed?.code == 14)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        try await silent.close()
+        try await group.shutdownGracefully()
+    }
+
     @Test("no server on the port: connect fails with UNAVAILABLE")
     func connectRefused() async throws {
         let fixture = try await ClientFixture()
