@@ -34,7 +34,11 @@ Ferry: three members running (logs below, prefixed by member name). Reach them w
   etcdctl --endpoints \$ENDPOINTS put greeting hello
   etcdctl --endpoints \$ENDPOINTS get greeting
 Ctrl-C stops the cluster; data stays in $dir/ (rm -rf $dir for a fresh one).
+Member i (1-3) runs as: $ferry --name infrai --data-dir $dir/infrai.ferry --listen-client-urls http://127.0.0.1:<client> \
+  --advertise-client-urls http://127.0.0.1:<client> --listen-peer-urls http://127.0.0.1:i2380 \
+  --initial-advertise-peer-urls http://127.0.0.1:i2380 --initial-cluster-token etcd-cluster-1 \
+  --initial-cluster $cluster --initial-cluster-state new
 MSG
-wait -n "${pids[@]}" || true
-echo "a member exited; stopping the others" >&2
-stop
+# A member that dies (or is killed to try a failover) leaves the others running; restart it
+# with the same flags and it rejoins from its data dir. Ctrl-C stops them all.
+wait "${pids[@]}" || true
