@@ -52,6 +52,8 @@ public final class RaftNode: @unchecked Sendable {
     var stopped = false
     var published = false
     var ticker: RepeatedTask?
+    /// Run on the loop after each batch of committed entries is applied (watch delivery).
+    var afterApply: [() -> Void] = []
     /// Monotonic clock for leases; the same on every member is not needed, only per member.
     var now: LeaseTime { LeaseTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
 
@@ -266,6 +268,7 @@ public final class RaftNode: @unchecked Sendable {
             if let snapshot = ready.snapshot, snapshot.metadata.index > 0 { restore(from: snapshot) }
             if !leaderNow { send(ready.messages) }
             apply(ready.committedEntries)
+            if !ready.committedEntries.isEmpty || ready.snapshot != nil { for hook in afterApply { hook() } }
             raw.advance(ready)
             reads.runApplied(upTo: appliedIndex)
             maybeSnapshot()
