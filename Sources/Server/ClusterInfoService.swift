@@ -2,17 +2,13 @@ import GRPC
 import NIOCore
 import Wire
 
-/// What etcdctl asks a member about itself and the cluster: `Maintenance.Status`
-/// (`endpoint status`) and `Cluster.MemberList` (`member list`).
+/// etcd's `etcdserverpb.Cluster` service as far as a member serves it now: `MemberList`.
 struct ClusterInfoService {
     let node: RaftNode
 
     var methods: [String: GRPCMethod] {
         let node = node
         return [
-            "/etcdserverpb.Maintenance/Status": GRPCServer.unary { (_: StatusRequest, reply) in
-                node.statusResponse().whenComplete { reply($0.mapError { KVService.status($0) }) }
-            },
             "/etcdserverpb.Cluster/MemberList": GRPCServer.unary { (_: MemberListRequest, reply) in
                 node.eventLoop.submit {
                     MemberListResponse(

@@ -91,6 +91,7 @@ public final class MemberServer: @unchecked Sendable {
     var services: [String: GRPCMethod] {
         KVService(node: node, checks: RequestChecks(maxRequestBytes: configuration.maxRequestBytes)).methods
             .merging(ClusterInfoService(node: node).methods) { a, _ in a }
+            .merging(MaintenanceService(node: node).methods) { a, _ in a }
             .merging(WatchService(node: node, router: WatchRouter(node: node)).methods) { a, _ in a }
     }
 

@@ -12,6 +12,9 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     case stopped
     case requestTooLarge
     case proposalDropped
+    case notLeader
+    case badLeaderTransferee
+    case timeoutLeaderTransfer
     case kv(KVError)
 
     public var status: GRPCStatus {
@@ -24,6 +27,9 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .stopped: GRPCStatus(code: 14, message: "etcdserver: server stopped")
         case .requestTooLarge: GRPCStatus(code: 3, message: "etcdserver: request is too large")
         case .proposalDropped: GRPCStatus(code: 2, message: "raft proposal dropped")
+        case .notLeader: GRPCStatus(code: 9, message: "etcdserver: not leader")
+        case .badLeaderTransferee: GRPCStatus(code: 9, message: "etcdserver: bad leader transferee")
+        case .timeoutLeaderTransfer: GRPCStatus(code: 2, message: "etcdserver: request timed out, leader transfer took too long")
         case .kv(let error): GRPCStatus(code: error.status.code, message: error.status.message)
         }
     }

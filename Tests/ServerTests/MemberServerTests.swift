@@ -90,6 +90,17 @@ struct MemberServerTests {
         }
         let before = try await range(client, "k")
 
+        let hash: HashKVResponse = try await client.unary("/etcdserverpb.Maintenance/HashKV", HashKVRequest(), timeout: .seconds(10))
+        #expect(hash.header?.revision == before.header?.revision)
+        #expect(hash.compactRevision == 3)
+        let status: StatusResponse = try await client.unary("/etcdserverpb.Maintenance/Status", StatusRequest(), timeout: .seconds(10))
+        #expect(status.leader == expected.memberID && status.version == "3.4.23")
+        let alarms: AlarmResponse = try await client.unary("/etcdserverpb.Maintenance/Alarm", AlarmRequest(), timeout: .seconds(10))
+        #expect(alarms.alarms.isEmpty)
+        await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: bad leader transferee")) {
+            let _: MoveLeaderResponse = try await client.unary("/etcdserverpb.Maintenance/MoveLeader", MoveLeaderRequest(targetID: 42), timeout: .seconds(10))
+        }
+
         try await client.close().get()
         server.stop()
         (server, client) = try await Self.start(directory, group: group)
