@@ -1,8 +1,11 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
+import Wire
 
-/// What the client port answers over HTTP/1.1, as etcd 3.4's etcdhttp does: `GET /version`
-/// and `GET /health` (healthy when a linearizable read gets through: a leader and a quorum).
+/// What the client port answers over HTTP/1.1, as etcd 3.4's etcdhttp does: `GET /version`,
+/// `GET /health` (healthy when a linearizable read gets through: a leader and a quorum) and
+/// `GET /metrics` (Prometheus text under etcd's metric names).
 struct ClientHTTPEndpoints {
     let node: RaftNode
 
@@ -15,6 +18,11 @@ struct ClientHTTPEndpoints {
             let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
             let loop = node.eventLoop
             switch path {
+            case "/metrics":
+                guard head.method == .GET else {
+                    return loop.makeSucceededFuture((.methodNotAllowed, "text/plain; charset=utf-8", "Method Not Allowed\n"))
+                }
+                return Self.metrics(node)
             case "/version", "/health":
                 guard head.method == .GET || head.method == .HEAD else {
                     return loop.makeSucceededFuture((.methodNotAllowed, "text/plain; charset=utf-8", "Method Not Allowed\n"))
@@ -30,6 +38,16 @@ struct ClientHTTPEndpoints {
         node.eventLoop.submit {
             let cluster = node.membership.clusterVersion ?? "not_decided"
             return (.ok, "application/json", "{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"\(cluster)\"}")
+        }
+    }
+
+    /// Prometheus text, with the store's figures read now on the node's loop.
+    static func metrics(_ node: RaftNode) -> EventLoopFuture<HTTP1Response> {
+        node.eventLoop.submit {
+            node.metrics.dbSize.record(node.kv.residentBytes)
+            let all = RangeRequest(key: Data([0]), rangeEnd: Data([0]), countOnly: true)
+            if let count = try? node.kv.range(all).count { node.metrics.keys.record(count) }
+            return (.ok, "text/plain; version=0.0.4; charset=utf-8", node.metrics.scrape())
         }
     }
 

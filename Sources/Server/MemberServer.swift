@@ -54,7 +54,7 @@ public final class MemberServer: @unchecked Sendable {
             preVote: configuration.preVote, maxRequestBytes: configuration.maxRequestBytes,
             snapshotCount: UInt64(configuration.snapshotCount),
             requestTimeout: .seconds(5) + .milliseconds(Int64(2 * configuration.electionTimeout)))
-        node = try RaftNode(options: options, eventLoop: nodeGroup.next(), logger: logger, storage: store.storage, kv: store.kv,
+        node = try RaftNode(options: options, eventLoop: nodeGroup.next(), logger: logger, metrics: ServerMetrics(), storage: store.storage, kv: store.kv,
                             membership: store.membership, confState: store.confState, applied: store.applied)
         transport = Transport(
             configuration: Transport.Configuration(localID: store.memberID, clusterID: store.clusterID,

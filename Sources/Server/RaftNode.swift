@@ -33,6 +33,7 @@ public final class RaftNode: @unchecked Sendable {
     public let options: Options
     public let eventLoop: EventLoop
     let logger: Logger
+    let metrics: ServerMetrics
     var raw: RawNode
     let storage: DurableLog
     let kv: KVStateMachine
@@ -64,11 +65,12 @@ public final class RaftNode: @unchecked Sendable {
         let timeout: Scheduled<Void>
     }
 
-    init(options: Options, eventLoop: EventLoop, logger: Logger, storage: DurableLog, kv: KVStateMachine,
+    init(options: Options, eventLoop: EventLoop, logger: Logger, metrics: ServerMetrics, storage: DurableLog, kv: KVStateMachine,
          membership: Membership, confState: ConfState, applied: UInt64) throws {
         self.options = options
         self.eventLoop = eventLoop
         self.logger = logger
+        self.metrics = metrics
         self.storage = storage
         self.kv = kv
         self.membership = membership
@@ -166,6 +168,7 @@ public final class RaftNode: @unchecked Sendable {
         do {
             try raw.propose(Data(bytes))
         } catch {
+            metrics.proposalsFailed.increment()
             trigger(id, .failure(.proposalDropped))
         }
         scheduleReady()
@@ -182,6 +185,7 @@ public final class RaftNode: @unchecked Sendable {
     /// that is what happened.
     private func timeOut(_ id: UInt64) {
         guard let waiter = waiters.removeValue(forKey: id) else { return }
+        metrics.proposalsFailed.increment()
         if waiter.leadAtStart != lead || lead == 0 {
             waiter.promise.fail(ServerError.timeoutDueToLeaderFail)
         } else {
@@ -262,18 +266,22 @@ public final class RaftNode: @unchecked Sendable {
                 fatalError("wal: \(error)")
             }
             let took = NIODeadline.now() - started
+            if ready.mustSync { metrics.walFsync.recordNanoseconds(took.nanoseconds) }
+            if let hardState = ready.hardState { metrics.proposalsCommitted.record(hardState.commit) }
             if took > .seconds(1) {
                 logger.warning("slow fdatasync", metadata: ["took": "\(took.nanoseconds / 1_000_000)ms", "expected-duration": "1s"])
             }
             if let snapshot = ready.snapshot, snapshot.metadata.index > 0 { restore(from: snapshot) }
             if !leaderNow { send(ready.messages) }
             apply(ready.committedEntries)
+            metrics.proposalsApplied.record(appliedIndex)
             if !ready.committedEntries.isEmpty || ready.snapshot != nil { for hook in afterApply { hook() } }
             raw.advance(ready)
             reads.runApplied(upTo: appliedIndex)
             maybeSnapshot()
         }
         if reads.hasQueued { requestReadIndex() }
+        metrics.proposalsPending.record(waiters.count)
     }
 
     private func send(_ messages: [Message]) {
@@ -299,9 +307,12 @@ public final class RaftNode: @unchecked Sendable {
                 logger.info("raft.node elected leader", metadata: ["member": "\(hex(options.memberID))", "leader": "\(hex(soft.lead))", "term": "\(raw.status.hardState.term)"])
             }
             reads.failAll(.leaderChanged)
+            if soft.lead != 0 { metrics.leaderChanges.increment() }
         }
         lead = soft.lead
         role = soft.role
+        metrics.hasLeader.record(lead != 0 ? 1 : 0)
+        metrics.isLeader.record(role == .leader ? 1 : 0)
         if lead != 0 {
             proposeParked()
             if reads.hasQueued { requestReadIndex() }

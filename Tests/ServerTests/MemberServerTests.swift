@@ -2,6 +2,7 @@ import Foundation
 import GRPC
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Testing
 import Wire
@@ -97,6 +98,17 @@ struct MemberServerTests {
         #expect(status.leader == expected.memberID && status.version == "3.4.23")
         let alarms: AlarmResponse = try await client.unary("/etcdserverpb.Maintenance/Alarm", AlarmRequest(), timeout: .seconds(10))
         #expect(alarms.alarms.isEmpty)
+        let endpoints = ClientHTTPEndpoints(node: server.node).service
+        let metrics = try await endpoints(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/metrics"), []).get()
+        #expect(metrics.status == .ok)
+        for line in ["etcd_server_has_leader 1", "etcd_server_is_leader 1", "etcd_server_leader_changes_seen_total 1",
+                     "etcd_debugging_mvcc_keys_total 1", "etcd_server_proposals_failed_total 0", "etcd_disk_wal_fsync_duration_seconds_count"] {
+            #expect(metrics.body.contains(line))
+        }
+        let version = try await endpoints(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/version"), []).get()
+        #expect(version.body == "{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}")
+        let health = try await endpoints(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/health"), []).get()
+        #expect(health.status == .ok && health.body == "{\"health\":\"true\"}")
         await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: bad leader transferee")) {
             let _: MoveLeaderResponse = try await client.unary("/etcdserverpb.Maintenance/MoveLeader", MoveLeaderRequest(targetID: 42), timeout: .seconds(10))
         }
