@@ -43,7 +43,11 @@ struct ClientHTTPEndpoints {
 
     /// Prometheus text, with the store's figures read now on the node's loop.
     static func metrics(_ node: RaftNode) -> EventLoopFuture<HTTP1Response> {
-        node.eventLoop.submit {
+        let peerBytes = node.eventLoop.flatSubmit {
+            node.transport?.peerByteCounts().hop(to: node.eventLoop) ?? node.eventLoop.makeSucceededFuture([:])
+        }
+        return peerBytes.map { totals in
+            node.metrics.recordPeerBytes(totals)
             node.metrics.dbSize.record(node.kv.residentBytes)
             let all = RangeRequest(key: Data([0]), rangeEnd: Data([0]), countOnly: true)
             if let count = try? node.kv.range(all).count { node.metrics.keys.record(count) }

@@ -99,6 +99,9 @@ public final class Transport: @unchecked Sendable {
         /// Snapshot POSTs in flight, and whether each was answered with success yet.
         var snapshots: [Int32: Bool] = [:]
         var backoff: TimeAmount = .milliseconds(50)
+        /// Message bytes sent to and received from the peer, over every channel.
+        var sentBytes = 0
+        var receivedBytes = 0
         var removed = false
         /// When the peer's stream to us last went up or down.
         var activeSince: Date?
@@ -202,6 +205,11 @@ public final class Transport: @unchecked Sendable {
         }
     }
 
+    /// Message bytes sent to and received from each peer so far (etcd's peer byte counters).
+    public func peerByteCounts() -> EventLoopFuture<[UInt64: (sent: Int, received: Int)]> {
+        eventLoop.submit { [self] in peers.mapValues { ($0.sentBytes, $0.receivedBytes) } }
+    }
+
     /// Bytes queued for a peer on the streams it dialed, not yet taken by the connection:
     /// bounded by `sendBufferLimit` (plus one message), however slowly the peer reads.
     public func queuedBytes(to id: UInt64) -> EventLoopFuture<Int> {
@@ -271,6 +279,7 @@ public final class Transport: @unchecked Sendable {
                 let frame = kind == .msgApp ? writer.encoder.encode(message) : MessageStream.frame(message)
                 do {
                     try writer.handler.session.send(stream: writer.stream, frame)
+                    peer.sentBytes += frame.count
                     peer.writers[kind] = writer
                     return writer.handler
                 } catch {
@@ -282,7 +291,9 @@ public final class Transport: @unchecked Sendable {
             drop(message)
             return nil
         }
-        post(PeerProtocol.pipeline, body: message.serializedBytes(), to: peer, on: connection)
+        let body = message.serializedBytes()
+        peer.sentBytes += body.count
+        post(PeerProtocol.pipeline, body: body, to: peer, on: connection)
         return nil
     }
 
@@ -406,6 +417,7 @@ public final class Transport: @unchecked Sendable {
     }
 
     private func read(_ bytes: [UInt8], from reader: Reader, on stream: Int32, of peer: Peer) throws(WireError) {
+        peer.receivedBytes += bytes.count
         switch reader {
         case .message(var decoder):
             decoder.feed(bytes)
@@ -553,6 +565,7 @@ public final class Transport: @unchecked Sendable {
                 return
             }
             respond(handler, stream, 204)
+            if let from = headers["x-server-from"].flatMap({ PeerProtocol.parseID($0[...]) }) { peers[from]?.receivedBytes += request.body.count }
             delegate?.transport(received: message)
         case ("POST", PeerProtocol.snapshot):
             var decoder = MessageStreamDecoder()
