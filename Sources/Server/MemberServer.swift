@@ -93,6 +93,7 @@ public final class MemberServer: @unchecked Sendable {
             .merging(ClusterInfoService(node: node).methods) { a, _ in a }
             .merging(MaintenanceService(node: node).methods) { a, _ in a }
             .merging(WatchService(node: node, router: WatchRouter(node: node)).methods) { a, _ in a }
+            .merging(LeaseService(node: node).methods) { a, _ in a }
     }
 
     /// Stops serving: client listeners, the raft loop (closing the WAL), the transport.

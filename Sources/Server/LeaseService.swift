@@ -1,0 +1,92 @@
+import GRPC
+import KV
+import NIOCore
+import Wire
+
+/// etcd's `etcdserverpb.Lease` service on a member. Grants and revokes go through raft; the
+/// lease list is this member's; keep-alives and remaining TTLs are the leader's (the primary
+/// lessor's), asked for through `LeaseLeader`; the leader revokes what expires (`LeaseExpiry`).
+struct LeaseService {
+    let node: RaftNode
+    let leader: LeaseLeader
+    let expiry: LeaseExpiry
+
+    /// Also starts the expiry loop, which acts only while this member leads.
+    init(node: RaftNode) {
+        self.node = node
+        leader = LeaseLeader(node: node)
+        expiry = LeaseExpiry(node: node)
+    }
+
+    var methods: [String: GRPCMethod] {
+        let node = node
+        let leader = leader
+        return [
+            "/etcdserverpb.Lease/LeaseGrant": GRPCServer.unary { (request: LeaseGrantRequest, reply) in grant(request, reply) },
+            "/etcdserverpb.Lease/LeaseRevoke": GRPCServer.unary { (request: LeaseRevokeRequest, reply: @escaping @Sendable (Result<LeaseRevokeResponse, GRPCStatus>) -> Void) in
+                answer(node.propose(InternalRaftRequest(leaseRevoke: request)), reply) { response -> LeaseRevokeResponse? in
+                    if case .leaseRevoke(let r) = response { r } else { nil }
+                }
+            },
+            "/etcdserverpb.Lease/LeaseKeepAlive": { call in LeaseKeepAliveStream.serve(call, node: node, leader: leader) },
+            "/etcdserverpb.Lease/LeaseTimeToLive": { call in
+                let forwarded = LeaseLeader.isForwarded(call.headers)
+                GRPCServer.unary { (request: LeaseTimeToLiveRequest, reply) in
+                    node.eventLoop.flatSubmit {
+                        leader.timeToLive(request, forwarded: forwarded).map { response in
+                            // etcd fills the header on the member that was asked, whoever answered.
+                            var response = response
+                            response.header = node.header(revision: node.kv.revision)
+                            return response
+                        }
+                    }.whenComplete { reply($0.mapError(KVService.status)) }
+                }(call)
+            },
+            "/etcdserverpb.Lease/LeaseLeases": GRPCServer.unary { (_: LeaseLeasesRequest, reply) in
+                node.eventLoop.submit {
+                    var response = node.kv.leaseLeases()
+                    response.header = node.header(revision: node.kv.revision)
+                    return response
+                }.whenComplete { reply($0.mapError(KVService.status)) }
+            },
+        ]
+    }
+
+    /// etcd's LeaseGrant: an ID of 0 asks the server to pick one, a positive one made as
+    /// request IDs are.
+    private func grant(_ request: LeaseGrantRequest, _ reply: @escaping @Sendable (Result<LeaseGrantResponse, GRPCStatus>) -> Void) {
+        let node = node
+        let proposal = node.eventLoop.flatSubmit {
+            var request = request
+            while request.id == 0 { request.id = Int64(node.ids.next() & (1 << 63 - 1)) }
+            return node.propose(InternalRaftRequest(leaseGrant: request))
+        }
+        answer(proposal, reply) { response -> LeaseGrantResponse? in
+            if case .leaseGrant(let r) = response { r } else { nil }
+        }
+    }
+
+    /// Answers with the response `pick` finds in what the proposal applied.
+    private func answer<Response: WireMessage & HasResponseHeader>(
+        _ proposal: EventLoopFuture<KVResponse>, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
+        _ pick: @escaping @Sendable (KVResponse) -> Response?
+    ) {
+        let node = node
+        proposal.whenComplete { result in
+            switch result {
+            case .success(let applied):
+                guard var response = pick(applied) else {
+                    reply(.failure(.internalError("etcdserver: unexpected response type")))
+                    return
+                }
+                response.header = node.header(revision: response.header?.revision ?? 0)
+                reply(.success(response))
+            case .failure(let error):
+                reply(.failure(KVService.status(error)))
+            }
+        }
+    }
+}
+
+extension LeaseGrantResponse: HasResponseHeader {}
+extension LeaseRevokeResponse: HasResponseHeader {}
