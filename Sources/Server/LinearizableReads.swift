@@ -17,17 +17,17 @@ struct LinearizableReads {
     private var inFlight: (context: [UInt8], reads: [Read])?
     /// Batches with a confirmed index, waiting for the apply to reach it.
     private var confirmed: [(index: UInt64, reads: [Read])] = []
-    private var nextContext: UInt64 = 0
 
     var hasQueued: Bool { !queued.isEmpty && inFlight == nil }
 
     mutating func enqueue(_ read: Read) { queued.append(read) }
 
-    /// Moves the queued reads into a new batch and returns its context, unless one is in flight.
-    mutating func startBatch() -> [UInt8]? {
+    /// Moves the queued reads into a new batch under `id` and returns its context, unless one
+    /// is in flight. The ID must be unique across the cluster (a request ID): the leader
+    /// ignores a read index whose context is already pending, whichever member sent it.
+    mutating func startBatch(id: () -> UInt64) -> [UInt8]? {
         guard inFlight == nil, !queued.isEmpty else { return nil }
-        nextContext += 1
-        let context = withUnsafeBytes(of: nextContext.bigEndian) { Array($0) }
+        let context = withUnsafeBytes(of: id().bigEndian) { Array($0) }
         inFlight = (context, queued)
         queued = []
         return context

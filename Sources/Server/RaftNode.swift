@@ -225,7 +225,7 @@ public final class RaftNode: @unchecked Sendable {
     /// Asks raft for a read index for the reads queued, one request for all of them.
     private func requestReadIndex() {
         // Without a leader raft would drop the request: keep the reads queued until one is known.
-        guard lead != 0, let context = reads.startBatch() else { return }
+        guard lead != 0, let context = reads.startBatch(id: { ids.next() }) else { return }
         raw.readIndex(context: context)
         eventLoop.scheduleTask(in: options.requestTimeout) { [weak self] in
             guard let self else { return }
