@@ -73,8 +73,32 @@ extension ClusterHarness {
             }
             check("3. a key put via \(name(writer)) reads back, linearizable and serializable, from every member", problems)
         }
+        checkConcurrentReads()
         checkTxn()
         checkDelete()
+    }
+
+    /// Linearizable reads arriving at every member at once each get a read index of their own
+    /// from the leader (their contexts must not collide across members) and answer promptly.
+    private func checkConcurrentReads() {
+        let perMember = 5
+        let etcdctl = etcdctl
+        let targets = (0..<(3 * perMember)).map { endpoint($0 % 3) }
+        let results = UnsafeMutableBufferPointer<EtcdctlResult?>.allocate(capacity: targets.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: targets.count) { index in
+            slots[index] = etcdctl.run([targets[index]], ["get", "rw/from-\(name(index % 3))"], timeout: 5)
+        }
+        var problems: [String] = []
+        for (index, result) in results.enumerated() {
+            guard let result else { continue }
+            let seconds = result.finished.timeIntervalSince(result.started)
+            if !result.ok { problems.append("get via \(targets[index]) failed (exit \(result.status)): \(result.stderr.prefix(200))") }
+            if seconds > 3 { problems.append("get via \(targets[index]) took \(Int(seconds * 1000)) ms") }
+        }
+        check("3. \(targets.count) concurrent linearizable reads through all three members each answer within 3 s", problems)
     }
 
     private func checkTxn() {
