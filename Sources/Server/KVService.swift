@@ -78,8 +78,17 @@ struct KVService {
         _ request: InternalRaftRequest, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
         _ pick: @escaping @Sendable (KVResponse) -> Response?
     ) {
-        let node = node
-        node.propose(request).whenComplete { result in
+        Self.answer(node.propose(request), on: node, reply, pick)
+    }
+
+    /// Answers a proposal with the response `pick` finds in what was applied, under this
+    /// member's header, or with etcd's status for its error.
+    static func answer<Response: WireMessage & HasResponseHeader>(
+        _ proposal: EventLoopFuture<KVResponse>, on node: RaftNode,
+        _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
+        _ pick: @escaping @Sendable (KVResponse) -> Response?
+    ) {
+        proposal.whenComplete { result in
             switch result {
             case .success(let applied):
                 guard var response = pick(applied) else {
@@ -89,7 +98,7 @@ struct KVService {
                 response.header = node.header(revision: response.header?.revision ?? 0)
                 reply(.success(response))
             case .failure(let error):
-                reply(.failure(Self.status(error)))
+                reply(.failure(status(error)))
             }
         }
     }

@@ -24,7 +24,7 @@ struct LeaseService {
         return [
             "/etcdserverpb.Lease/LeaseGrant": GRPCServer.unary { (request: LeaseGrantRequest, reply) in grant(request, reply) },
             "/etcdserverpb.Lease/LeaseRevoke": GRPCServer.unary { (request: LeaseRevokeRequest, reply: @escaping @Sendable (Result<LeaseRevokeResponse, GRPCStatus>) -> Void) in
-                answer(node.propose(InternalRaftRequest(leaseRevoke: request)), reply) { response -> LeaseRevokeResponse? in
+                KVService.answer(node.propose(InternalRaftRequest(leaseRevoke: request)), on: node, reply) { response -> LeaseRevokeResponse? in
                     if case .leaseRevoke(let r) = response { r } else { nil }
                 }
             },
@@ -61,29 +61,8 @@ struct LeaseService {
             while request.id == 0 { request.id = Int64(node.ids.next() & (1 << 63 - 1)) }
             return node.propose(InternalRaftRequest(leaseGrant: request))
         }
-        answer(proposal, reply) { response -> LeaseGrantResponse? in
+        KVService.answer(proposal, on: node, reply) { response -> LeaseGrantResponse? in
             if case .leaseGrant(let r) = response { r } else { nil }
-        }
-    }
-
-    /// Answers with the response `pick` finds in what the proposal applied.
-    private func answer<Response: WireMessage & HasResponseHeader>(
-        _ proposal: EventLoopFuture<KVResponse>, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
-        _ pick: @escaping @Sendable (KVResponse) -> Response?
-    ) {
-        let node = node
-        proposal.whenComplete { result in
-            switch result {
-            case .success(let applied):
-                guard var response = pick(applied) else {
-                    reply(.failure(.internalError("etcdserver: unexpected response type")))
-                    return
-                }
-                response.header = node.header(revision: response.header?.revision ?? 0)
-                reply(.success(response))
-            case .failure(let error):
-                reply(.failure(KVService.status(error)))
-            }
         }
     }
 }
