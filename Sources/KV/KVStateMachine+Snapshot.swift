@@ -45,6 +45,16 @@ extension KVStateMachine {
         return w.bytes
     }
 
+    /// The length `snapshot()` would have, counted without writing it: what Ferry reports as
+    /// its database size (etcd reports its bbolt file's).
+    public var snapshotSize: Int {
+        var size = KVStateMachine.snapshotMagic.count + 8 + 8 + 4
+        for id in 0..<Int32(store.keys.count) { size += 4 + store.keys.bytes(id).count }
+        size += 4
+        for record in store.log { size += 8 + 4 + 4 + 1 + 8 + 8 + 8 + 4 + store.values.bytes(record.value).count }
+        return size + 4 + 24 * lessor.leases.count + 4
+    }
+
     /// Replaces the store and leases with a snapshot's. The lessor comes back not primary
     /// (a leader promotes it); watchers are kept. Nothing changes when the bytes are invalid.
     public func restore(snapshot bytes: [UInt8]) throws(KVSnapshotError) {

@@ -483,8 +483,8 @@ public final class RaftNode: @unchecked Sendable {
             var response = StatusResponse()
             response.header = header(revision: kv.revision)
             response.version = "3.4.23"
-            response.dbSize = Int64(kv.residentBytes)
-            response.dbSizeInUse = Int64(kv.residentBytes)
+            response.dbSize = Int64(kv.snapshotSize)
+            response.dbSizeInUse = response.dbSize
             response.leader = lead
             response.raftIndex = storage.lastIndex
             response.raftTerm = term

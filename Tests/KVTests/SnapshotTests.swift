@@ -21,6 +21,8 @@ import Wire
         }
         let original = driver.machine
         let bytes = original.snapshot()
+        #expect(original.snapshotSize == bytes.count)
+        #expect(KVStateMachine().snapshotSize == KVStateMachine().snapshot().count)
         let restored = KVStateMachine()
         try restored.restore(snapshot: bytes)
         #expect(restored.snapshot() == bytes)

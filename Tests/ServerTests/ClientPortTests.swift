@@ -54,13 +54,15 @@ final class ClientPortFixture: Sendable {
         let channel = try await ClientBootstrap(group: collector.closed.futureResult.eventLoop)
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }
             .connect(host: "127.0.0.1", port: port).get()
-        channel.eventLoop.scheduleTask(in: wait) {
-            collector.timedOut = true
-            channel.close(promise: nil)
-        }
         for (index, piece) in request.enumerated() {
             if index > 0 { try await Task.sleep(for: .milliseconds(20)) }
             try await channel.writeAndFlush(ByteBuffer(string: piece))
+        }
+        // The wait starts once everything is written: a loaded machine may take a while to
+        // get the pieces out, and closing under a write would fail the write, not the check.
+        channel.eventLoop.scheduleTask(in: wait) {
+            collector.timedOut = true
+            channel.close(promise: nil)
         }
         try await collector.closed.futureResult.get()
         return try await channel.eventLoop.submit { (collector.reply, collector.timedOut) }.get()
