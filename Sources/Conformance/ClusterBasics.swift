@@ -76,6 +76,7 @@ extension ClusterHarness {
         checkConcurrentReads()
         checkTxn()
         checkDelete()
+        checkLock()
     }
 
     /// Linearizable reads arriving at every member at once each get a read index of their own
