@@ -36,12 +36,7 @@ struct KVService {
 
     private func range(_ request: RangeRequest, _ reply: @escaping @Sendable (Result<RangeResponse, GRPCStatus>) -> Void) {
         guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
-        let node = node
-        node.read(linearizable: !request.serializable) { kv in
-            var response = try kv.range(request)
-            response.header = node.header(revision: response.header?.revision ?? kv.revision)
-            return response
-        }.whenComplete { reply($0.mapError(Self.status)) }
+        Self.read(on: node, linearizable: !request.serializable, reply) { kv in try kv.range(request) }
     }
 
     private func txn(_ request: TxnRequest, _ reply: @escaping @Sendable (Result<TxnResponse, GRPCStatus>) -> Void) {
@@ -53,13 +48,19 @@ struct KVService {
             return
         }
         // A read-only txn is a linearizable read (etcd: serializable only when every range is).
-        let serializable = Self.isSerializable(request)
-        let node = node
-        node.read(linearizable: !serializable) { kv in
-            var response = try kv.txn(request)
+        Self.read(on: node, linearizable: !Self.isSerializable(request), reply) { kv in try kv.txn(request) }
+    }
+
+    /// Answers with what `body` reads from the state machine, under this member's header.
+    static func read<Response: WireMessage & HasResponseHeader>(
+        on node: RaftNode, linearizable: Bool, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
+        _ body: @escaping @Sendable (KVStateMachine) throws -> Response
+    ) {
+        node.read(linearizable: linearizable) { kv in
+            var response = try body(kv)
             response.header = node.header(revision: response.header?.revision ?? kv.revision)
             return response
-        }.whenComplete { reply($0.mapError(Self.status)) }
+        }.whenComplete { reply($0.mapError(status)) }
     }
 
     /// etcd's isTxnSerializable: every range in it, nested txns included, is serializable.
@@ -132,3 +133,4 @@ extension DeleteRangeResponse: HasResponseHeader {}
 extension TxnResponse: HasResponseHeader {}
 extension CompactionResponse: HasResponseHeader {}
 extension RangeResponse: HasResponseHeader {}
+extension HashKVResponse: HasResponseHeader {}

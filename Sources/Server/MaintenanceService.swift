@@ -16,11 +16,7 @@ struct MaintenanceService {
             },
             "/etcdserverpb.Maintenance/HashKV": GRPCServer.unary { (request: HashKVRequest, reply) in
                 // A local read of this member's store, as etcd's HashKV is.
-                node.read(linearizable: false) { kv in
-                    var response = try kv.hashKV(request)
-                    response.header = node.header(revision: response.header?.revision ?? kv.revision)
-                    return response
-                }.whenComplete { reply($0.mapError { KVService.status($0) }) }
+                KVService.read(on: node, linearizable: false, reply) { kv in try kv.hashKV(request) }
             },
             "/etcdserverpb.Maintenance/Alarm": GRPCServer.unary { (request: AlarmRequest, reply: @escaping @Sendable (Result<AlarmResponse, GRPCStatus>) -> Void) in
                 guard request.action == .get else {

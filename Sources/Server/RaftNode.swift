@@ -1,6 +1,7 @@
 import Foundation
 import KV
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Raft
 import Storage
@@ -37,7 +38,12 @@ public final class RaftNode: @unchecked Sendable {
     var raw: RawNode
     let storage: DurableLog
     let kv: KVStateMachine
-    public internal(set) var membership: Membership
+    public internal(set) var membership: Membership {
+        didSet { membersJSON.withLockedValue { $0 = Self.membersJSON(membership) } }
+    }
+    /// `GET /members`' answer, kept current for the transport's loop to read without waiting
+    /// on this one.
+    private let membersJSON: NIOLockedValueBox<String>
     var transport: Transport?
     var confState: ConfState
     var appliedIndex: UInt64
@@ -74,6 +80,7 @@ public final class RaftNode: @unchecked Sendable {
         self.storage = storage
         self.kv = kv
         self.membership = membership
+        membersJSON = NIOLockedValueBox(Self.membersJSON(membership))
         self.confState = confState
         appliedIndex = applied
         snapshotIndex = applied
@@ -541,10 +548,9 @@ extension RaftNode: TransportDelegate {
         }
     }
 
-    public func transportMembers() -> String? {
-        // Called on the transport's loop: read a copy made on ours.
-        try? eventLoop.submit { [self] in
-            "[" + membership.sorted.map(\.json).joined(separator: ",") + "]"
-        }.wait()
+    public func transportMembers() -> String? { membersJSON.withLockedValue { $0 } }
+
+    static func membersJSON(_ membership: Membership) -> String {
+        "[" + membership.sorted.map(\.json).joined(separator: ",") + "]"
     }
 }

@@ -55,6 +55,8 @@ struct MemberServerTests {
         #expect(header.revision == 2)
         #expect(header.raftTerm >= 2)
         _ = try await put(client, "k", "v2")
+        let members = server.node.transportMembers()
+        #expect(members?.hasPrefix("[{\"id\":\(expected.memberID),\"peerURLs\":[\"http://127.0.0.1:2380\"]") == true)
 
         let linearizable = try await range(client, "k")
         #expect(linearizable.kvs.map { String(decoding: $0.value, as: UTF8.self) } == ["v2"])
