@@ -75,8 +75,13 @@ LINCHECK := .build/lincheck
 $(LINCHECK): $(SHARED)/etcd-tools/lincheck/main.go
 	$(SHARED)/etcd-tools/build.sh lincheck $(LINCHECK)
 
-cluster-tests: release check-shared $(WALREAD) $(LINCHECK)
-	.build/release/ferry-conformance cluster --ferry .build/release/ferry --walread $(WALREAD)
+V3CLIENT := .build/v3client
+$(V3CLIENT): tools/v3client/main.go tools/v3client/build.sh
+	tools/v3client/build.sh $(V3CLIENT)
+
+cluster-tests: release check-shared $(WALREAD) $(LINCHECK) $(V3CLIENT)
+	.build/release/ferry-conformance cluster --ferry .build/release/ferry --walread $(WALREAD) --v3client $(V3CLIENT)
+	.build/release/ferry-conformance lifecycle --ferry .build/release/ferry --walread $(WALREAD)
 	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1
 
 ## lincheck: a longer fault run (kills and pauses) checked for linearizability (not part of test)

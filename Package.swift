@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Conformance", dependencies: ["Capture", "GRPC", "KV", "Raft", "Storage", "Wire", .product(name: "NIOPosix", package: "swift-nio")]),
         .executableTarget(
             name: "ferry-wire",
-            dependencies: ["Capture", "Conformance", "Storage", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Capture", "Conformance", "KV", "Server", "Storage", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "ferry-conformance",
             dependencies: ["Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -4,15 +4,18 @@ import Foundation
 public struct ClusterOptions: Sendable {
     public var ferry: String
     public var walread: String?
+    /// tools/v3client: etcd's Lock and Election services called directly (check 3).
+    public var v3client: String?
     public var work: String?
     public var basePort: Int
     public var keep: Bool
     public var etcdctl: String
 
-    public init(ferry: String, walread: String? = nil, work: String? = nil, basePort: Int = 24000, keep: Bool = false,
-                etcdctl: String = "/usr/bin/etcdctl") {
+    public init(ferry: String, walread: String? = nil, v3client: String? = nil, work: String? = nil, basePort: Int = 24000,
+                keep: Bool = false, etcdctl: String = "/usr/bin/etcdctl") {
         self.ferry = ferry
         self.walread = walread
+        self.v3client = v3client
         self.work = work
         self.basePort = basePort
         self.keep = keep
@@ -47,7 +50,7 @@ public enum ClusterRunner {
         if !busy.isEmpty {
             report.fail("ports in use: \(busy.map(String.init).joined(separator: ", ")) (choose another --base-port)")
         } else {
-            harness.runAll(walread: options.walread.map(absolute))
+            harness.runAll(walread: options.walread.map(absolute), v3client: options.v3client.map(absolute))
             report.merge(harness.report)
         }
         registry.killAll()
@@ -108,10 +111,12 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     /// The checks in order; the run stops at the first one after which the rest cannot run.
-    func runAll(walread: String?) {
+    func runAll(walread: String?, v3client: String?) {
         checkBadFlags()
         guard checkElection() else { return skip("after no leader was elected") }
         checkReadsAndWrites()
+        checkLockAndElection(v3client: v3client)
+        checkMaintenance()
         guard checkLeaderKill() else { return skip("after the leader-kill check") }
         guard checkRestartKilled() else { return skip("after the killed member did not rejoin") }
         guard checkFullRestart() else { return skip("after the full restart") }

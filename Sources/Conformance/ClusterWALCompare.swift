@@ -8,7 +8,7 @@ extension ClusterHarness {
         for index in 0..<3 {
             let member = "\(layout.dataDir(index))/member"
             let output = "\(layout.work)/walread-\(name(index)).json"
-            let (status, text) = runWalread(walread, member, output: output)
+            let (status, text) = Self.runWalread(walread, member, output: output, directory: layout.work)
             var problems: [String] = []
             guard status == 0 else {
                 check("9. etcd's walread reads \(name(index))'s data dir as Ferry does",
@@ -64,12 +64,12 @@ extension ClusterHarness {
         return "walread has \(etcd.count) entries, Ferry \(ferry.count)"
     }
 
-    private func runWalread(_ walread: String, _ member: String, output: String) -> (Int32?, String) {
+    static func runWalread(_ walread: String, _ member: String, output: String, directory: String) -> (Int32?, String) {
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: output) else { return (nil, "cannot create \(output)") }
         defer { try? handle.close() }
         do {
-            let child = try ChildProcess(executable: walread, arguments: [member], directory: layout.work,
+            let child = try ChildProcess(executable: walread, arguments: [member], directory: directory,
                                          environment: ChildProcess.environment(), output: handle, errors: FileHandle.standardError)
             let status = child.wait(timeout: 30)
             if status == nil { child.killAndReap() }

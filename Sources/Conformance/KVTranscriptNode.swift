@@ -5,10 +5,26 @@ import Wire
 /// A single etcd member as the KV transcripts see it: requests pass etcd's gRPC checks, reads
 /// are answered from the state machine, everything else is encoded as the InternalRaftRequest
 /// entry etcd would log and applied from those bytes, the path a node takes after commit.
-struct KVTranscriptNode {
+struct KVTranscriptNode: KVTranscriptTarget {
     let machine = KVStateMachine()
     let checks = RequestChecks()
     private var nextRequestID: UInt64 = 1
+    /// The transcript's watcher labels and the state machine's watch IDs.
+    private var watchers: [String: Int64] = [:]
+
+    mutating func watch(_ label: String, _ request: WatchCreateRequest) {
+        watchers[label] = machine.watch(request)
+    }
+
+    mutating func cancelWatch(_ label: String) -> Bool {
+        guard let id = watchers[label] else { return false }
+        machine.cancelWatch(id)
+        return true
+    }
+
+    mutating func watchResponses(_ label: String) -> [JSONValue]? {
+        watchers[label].map { id in machine.takeWatchResponses(id).map { $0.jsonValue(.protoName) } }
+    }
 
     /// The answer to one request line: `{"response": ...}` or `{"error": {code, message}}`,
     /// normalised as the transcripts are.
@@ -95,6 +111,8 @@ struct KVTranscriptNode {
         case .leaseGrant(let r): return r.jsonValue(.protoName)
         case .leaseRevoke(let r): return r.jsonValue(.protoName)
         case .leaseCheckpoint(let r): return r.jsonValue(.protoName)
+        case .alarm(let r): return r.jsonValue(.protoName)
+        case .auth(let r): return r.message.jsonValue(.protoName)
         }
     }
 }

@@ -67,6 +67,9 @@ public final class HTTP2Session {
         defer { nghttp2_option_del(options) }
         // The application opens the window as it consumes: backpressure.
         nghttp2_option_set_no_auto_window_update(options, 1)
+        // A server takes any :authority, as Go's does: etcdctl's --cluster calls send a whole
+        // URL there, which nghttp2's HTTP checks would answer with a stream reset.
+        if role == .server { nghttp2_option_set_no_http_messaging(options, 1) }
         let user = Unmanaged.passUnretained(self).toOpaque()
         if role == .server {
             nghttp2_session_server_new2(&session, callbacks, user, options)

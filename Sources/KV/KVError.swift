@@ -29,6 +29,23 @@ public enum KVError: Error, Hashable, Sendable, CustomStringConvertible {
     case leaseNotFound
     case leaseExists
     case leaseTTLTooLarge
+    // The backend quota (etcd's quota.go and its capped applier).
+    case noSpace
+    // The auth store (auth/store.go), which Ferry keeps with authentication disabled.
+    case authNotEnabled
+    case rootUserNotExist
+    case rootRoleNotExist
+    case userAlreadyExist
+    case userEmpty
+    case userNotFound
+    case roleAlreadyExist
+    case roleNotFound
+    case roleEmpty
+    case roleNotGranted
+    case permissionNotGranted
+    /// AuthEnable with a root user holding the root role: Ferry does not check credentials,
+    /// so it does not turn authentication on.
+    case authUnsupported
     /// Keep-alives and expiry are the leader's; this member's lessor is not primary.
     case notPrimary
     /// A committed entry whose bytes are not an InternalRaftRequest; `reason` is the decoder's.
@@ -52,6 +69,19 @@ public enum KVError: Error, Hashable, Sendable, CustomStringConvertible {
         case .leaseNotFound: RPCStatus(code: 5, message: "etcdserver: requested lease not found")
         case .leaseExists: RPCStatus(code: 9, message: "etcdserver: lease already exists")
         case .leaseTTLTooLarge: RPCStatus(code: 11, message: "etcdserver: too large lease TTL")
+        case .noSpace: RPCStatus(code: 8, message: "etcdserver: mvcc: database space exceeded")
+        case .authNotEnabled: RPCStatus(code: 9, message: "etcdserver: authentication is not enabled")
+        case .rootUserNotExist: RPCStatus(code: 9, message: "etcdserver: root user does not exist")
+        case .rootRoleNotExist: RPCStatus(code: 9, message: "etcdserver: root user does not have root role")
+        case .userAlreadyExist: RPCStatus(code: 9, message: "etcdserver: user name already exists")
+        case .userEmpty: RPCStatus(code: 3, message: "etcdserver: user name is empty")
+        case .userNotFound: RPCStatus(code: 9, message: "etcdserver: user name not found")
+        case .roleAlreadyExist: RPCStatus(code: 9, message: "etcdserver: role name already exists")
+        case .roleNotFound: RPCStatus(code: 9, message: "etcdserver: role name not found")
+        case .roleEmpty: RPCStatus(code: 3, message: "etcdserver: role name is empty")
+        case .roleNotGranted: RPCStatus(code: 9, message: "etcdserver: role is not granted to the user")
+        case .permissionNotGranted: RPCStatus(code: 9, message: "etcdserver: permission is not granted to the role")
+        case .authUnsupported: RPCStatus(code: 12, message: "ferry: enabling authentication is not supported (Ferry does not check credentials)")
         case .notPrimary: RPCStatus(code: 2, message: "not a primary lessor")
         case .malformedEntry(let reason): RPCStatus(code: 2, message: reason)
         case .unsupportedRequest(let what): RPCStatus(code: 2, message: "unsupported request: \(what)")

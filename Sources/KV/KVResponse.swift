@@ -10,6 +10,8 @@ public enum KVResponse: Hashable, Sendable {
     case leaseGrant(LeaseGrantResponse)
     case leaseRevoke(LeaseRevokeResponse)
     case leaseCheckpoint(LeaseCheckpointResponse)
+    case alarm(AlarmResponse)
+    case auth(AuthResponse)
 }
 
 /// The outcome of one committed entry: the ID the proposer waits on, and the response or

@@ -5,12 +5,17 @@ import Wire
 public struct KVConfiguration: Sendable {
     /// The smallest lease TTL granted, in seconds (etcd: 3/2 election timeouts, rounded up).
     public var minimumLeaseTTL: Int64
-    /// Events a watcher may have waiting before it is cancelled as too slow.
-    public var watchBufferLimit: Int
+    /// Bytes of events a watcher may have waiting before apply stops feeding it (it falls
+    /// behind and is caught up from the history later).
+    public var watchBufferBytes: Int
+    /// The database size writes may not pass (etcd's --quota-backend-bytes).
+    public var quota: BackendQuota
 
-    public init(minimumLeaseTTL: Int64 = 2, watchBufferLimit: Int = 100_000) {
+    public init(minimumLeaseTTL: Int64 = 2, watchBufferBytes: Int = 1 << 20,
+                quota: BackendQuota = BackendQuota(quotaBackendBytes: 0)) {
         self.minimumLeaseTTL = minimumLeaseTTL
-        self.watchBufferLimit = watchBufferLimit
+        self.watchBufferBytes = watchBufferBytes
+        self.quota = quota
     }
 }
 
@@ -22,10 +27,14 @@ public final class KVStateMachine {
     let store = MVCCStore()
     var lessor: Lessor
     var watches: WatchHub
+    var alarmStore = AlarmStore()
+    var auth = AuthStore()
+    public let quota: BackendQuota
 
     public init(configuration: KVConfiguration = KVConfiguration()) {
         lessor = Lessor(minimumTTL: configuration.minimumLeaseTTL)
-        watches = WatchHub(bufferLimit: configuration.watchBufferLimit)
+        watches = WatchHub(bufferBytes: configuration.watchBufferBytes)
+        quota = configuration.quota
     }
 
     /// The store's revision: that of the last write that changed a key.
@@ -54,19 +63,23 @@ public final class KVStateMachine {
             if let r = request.range {
                 result = .success(.range(try range(r)))
             } else if let r = request.put {
-                result = .success(.put(try put(r)))
+                result = .success(.put(try withinQuota(request) { () throws(KVError) in try put(r) }))
             } else if let r = request.deleteRange {
                 result = .success(.deleteRange(deleteRange(r)))
             } else if let r = request.txn {
-                result = .success(.txn(try txn(r)))
+                result = .success(.txn(try withinQuota(request) { () throws(KVError) in try txn(r) }))
             } else if let r = request.compaction {
                 result = .success(.compaction(try compact(r)))
             } else if let r = request.leaseGrant {
-                result = .success(.leaseGrant(try grant(r, now: now)))
+                result = .success(.leaseGrant(try withinQuota(request) { () throws(KVError) in try grant(r, now: now) }))
             } else if let r = request.leaseRevoke {
                 result = .success(.leaseRevoke(try revoke(r)))
             } else if let r = request.leaseCheckpoint {
                 result = .success(.leaseCheckpoint(checkpoint(r)))
+            } else if let r = request.alarm {
+                result = .success(.alarm(alarmStore.apply(r)))
+            } else if let response = try applyAuth(request) {
+                result = .success(.auth(response))
             } else {
                 throw .unsupportedRequest(request.v2 != nil ? "v2 request" : "no KV request in entry")
             }
@@ -75,6 +88,28 @@ public final class KVStateMachine {
         }
         return AppliedEntry(requestID: id, result: result)
     }
+
+    /// etcd's capped and quota appliers around a write that costs space: refused while a
+    /// NOSPACE alarm is raised; otherwise applied, and answered `noSpace` when the database
+    /// was already too full for it (the member then raises the alarm).
+    private func withinQuota<T>(_ request: InternalRaftRequest, _ body: () throws(KVError) -> T) throws(KVError) -> T {
+        let cost = BackendQuota.cost(of: request)
+        if cost > 0, alarmStore.isRaised(.nospace) { throw .noSpace }
+        let fits = fits(cost)
+        let response = try body()
+        if !fits { throw .noSpace }
+        return response
+    }
+
+    /// etcd's quota check before a request is proposed: false when it would take the
+    /// database past the quota.
+    public func fitsQuota(_ request: InternalRaftRequest) -> Bool { fits(BackendQuota.cost(of: request)) }
+
+    private func fits(_ cost: Int) -> Bool { cost == 0 || quota.fits(cost, size: snapshotSize) }
+
+    /// etcd's Defragment, for an in-memory store: the log, the key table and the value arenas
+    /// are rebuilt packed, returning the space that writes and compactions left unused.
+    public func defragment() { store.defragment() }
 
     /// A header carrying the store's current revision.
     var header: ResponseHeader { ResponseHeader(revision: store.currentRevision) }

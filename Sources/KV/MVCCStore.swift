@@ -14,6 +14,13 @@ final class MVCCStore {
     private(set) var currentRevision: Int64 = 1
     /// The revision of the last compaction, -1 before any.
     private(set) var compactRevision: Int64 = -1
+    /// Bytes the keys and records take in the KV snapshot, kept as they change so the
+    /// database size is known without writing one.
+    private(set) var snapshotBytes = 0
+
+    /// A key's and a record's bytes in the KV snapshot besides their key and value bytes.
+    static let snapshotKeyOverhead = 4
+    static let snapshotRecordOverhead = 8 + 4 + 4 + 1 + 8 + 8 + 8 + 4
 
     init() {}
 
@@ -30,7 +37,11 @@ final class MVCCStore {
     @discardableResult
     func put(_ txn: inout WriteTxn, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, lease: Int64) -> Int64 {
         let (id, inserted) = keys.findOrInsert(key)
-        if inserted { order.insert(id, keys: keys) }
+        if inserted {
+            order.insert(id, keys: keys)
+            snapshotBytes += Self.snapshotKeyOverhead + key.count
+        }
+        snapshotBytes += Self.snapshotRecordOverhead + value.count
         let previous = keys.newest(id)
         var createRevision = txn.revision
         var version: Int64 = 1
@@ -64,6 +75,7 @@ final class MVCCStore {
             log.append(RevisionRecord(
                 main: txn.revision, createRevision: 0, version: 0, lease: 0, value: .empty,
                 sub: Int32(txn.changes.count), key: id, previous: previous, isTombstone: true))
+            snapshotBytes += Self.snapshotRecordOverhead
             keys.setNewest(id, index)
             txn.changes.append(index)
             deleted(id, lease)
@@ -161,11 +173,18 @@ final class MVCCStore {
                 drop = log[Int(drop)].previous
             }
         }
-        rebuild(keeping: retained)
+        rebuild(keeping: retained, renumberInKeyOrder: true)
     }
 
-    /// Replaces the contents with the retained records of the log, in order.
-    private func rebuild(keeping retained: [Bool]) {
+    /// Rebuilds everything packed: arenas without unused chunk ends, a log without spare
+    /// capacity. Keys keep their numbers, so the snapshot (and the Hash of it) stays the same.
+    func defragment() {
+        rebuild(keeping: [Bool](repeating: true, count: log.count), renumberInKeyOrder: false)
+    }
+
+    /// Replaces the contents with the retained records of the log, in order; keys are numbered
+    /// afresh in key order, or keep their order of numbers.
+    private func rebuild(keeping retained: [Bool], renumberInKeyOrder: Bool) {
         let oldKeys = keys
         let oldValues = values
         let oldOrder = order.all(keys: oldKeys)
@@ -174,12 +193,10 @@ final class MVCCStore {
         var keyMap = [Int32](repeating: -1, count: oldKeys.count)
         var hasRecords = [Bool](repeating: false, count: oldKeys.count)
         for (i, record) in log.enumerated() where retained[i] { hasRecords[Int(record.key)] = true }
-        var sorted: [Int32] = []
-        for id in oldOrder where hasRecords[Int(id)] {
-            let fresh = freshKeys.findOrInsert(oldKeys.bytes(id)).id
-            keyMap[Int(id)] = fresh
-            sorted.append(fresh)
+        for id in renumberInKeyOrder ? oldOrder : Array(0..<Int32(oldKeys.count)) where hasRecords[Int(id)] {
+            keyMap[Int(id)] = freshKeys.findOrInsert(oldKeys.bytes(id)).id
         }
+        let sorted = oldOrder.map { keyMap[Int($0)] }.filter { $0 >= 0 }
         var indexMap = [Int32](repeating: -1, count: log.count)
         var fresh: [RevisionRecord] = []
         fresh.reserveCapacity(retained.lazy.filter { $0 }.count)
@@ -195,6 +212,7 @@ final class MVCCStore {
         values = freshValues
         log = fresh
         order.reset(sorted: sorted)
+        countSnapshotBytes()
     }
 
     // MARK: Restoring
@@ -223,6 +241,14 @@ final class MVCCStore {
         order.reset(sorted: sorted)
         currentRevision = revision
         self.compactRevision = compactRevision
+        countSnapshotBytes()
+    }
+
+    private func countSnapshotBytes() {
+        var total = 0
+        for id in 0..<Int32(keys.count) { total += Self.snapshotKeyOverhead + keys.bytes(id).count }
+        for record in log { total += Self.snapshotRecordOverhead + Int(record.value.count) }
+        snapshotBytes = total
     }
 
     /// Approximate bytes held, for memory figures.

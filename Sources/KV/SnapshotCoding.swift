@@ -1,3 +1,5 @@
+import Wire
+
 /// Little-endian fixed-width writing and reading for Ferry's KV snapshot format.
 struct SnapshotWriter {
     private(set) var bytes: [UInt8] = []
@@ -10,6 +12,8 @@ struct SnapshotWriter {
         uint32(UInt32(raw.count))
         bytes.append(contentsOf: raw)
     }
+
+    mutating func run(_ raw: [UInt8]) { raw.withUnsafeBytes { run($0) } }
 
     mutating func raw(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
 }
@@ -60,4 +64,11 @@ struct SnapshotReader {
     mutating func uint8() throws(KVSnapshotError) -> UInt8 { try take(1).first! }
 
     mutating func run() throws(KVSnapshotError) -> [UInt8] { Array(try take(Int(try uint32()))) }
+
+    /// A length-prefixed protobuf message.
+    mutating func message<M: WireMessage>(_ type: M.Type) throws(KVSnapshotError) -> M {
+        let start = offset
+        let bytes = try run()
+        do { return try M(serializedBytes: bytes) } catch { throw .inconsistent("\(M.protoName) at byte \(start): \(error)") }
+    }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Wire
 
-/// What one watcher asked for: a key or a range, filters, and whether events carry the
-/// previous value.
+/// What one watcher asked for (a key or a range, filters, whether events carry the previous
+/// value) and how far it has got.
 struct Watcher {
     let id: Int64
     let key: Data
@@ -12,12 +12,20 @@ struct Watcher {
     let dropsPuts: Bool
     let dropsDeletes: Bool
     let progressNotify: Bool
-    /// The first revision whose events are due (a start in the future waits for it).
-    let startRevision: Int64
+    /// etcd's minRev: the first revision whose events are still due to it. A synced watcher
+    /// gets each revision from apply once it reaches this; an unsynced one is caught up from
+    /// the history starting here.
+    var nextRevision: Int64
+    /// False while the watcher is behind (its history is replayed, or its consumer fell
+    /// behind): apply then skips it, as etcd's unsynced watcher group is skipped by notify.
+    var synced = true
+    /// Whether events were queued since the last progress tick (etcd elides that tick's
+    /// progress notification then).
+    var sawEventsSinceProgress = false
 
-    init(id: Int64, request: WatchCreateRequest, startRevision: Int64) {
+    init(id: Int64, request: WatchCreateRequest, nextRevision: Int64) {
         self.id = id
-        self.startRevision = startRevision
+        self.nextRevision = nextRevision
         key = request.key
         // etcd's watch server reads a range end of "\0" as "every key from `key` on".
         if request.rangeEnd == Data([0]) {

@@ -8,20 +8,29 @@ import NIOPosix
 public enum ClientPort {
     /// Listens on `host:port` (0 asks for any port); returns the bound channel. HTTP/2
     /// connections go to `grpc`; HTTP/1.1 requests to `http1`, with bodies up to
-    /// `maxHTTP1BodyBytes` (a longer one is answered 413 and its connection closed).
+    /// `maxHTTP1BodyBytes` (a longer one is answered 413 and its connection closed). With
+    /// `jsonGateway`, requests under `/v3/` go to etcd's JSON gateway, which calls `grpc`.
     public static func start(
         group: EventLoopGroup, host: String, port: Int, grpc: GRPCServer,
-        maxHTTP1BodyBytes: Int = 4 << 20, http1: @escaping HTTP1Service
+        maxHTTP1BodyBytes: Int = 4 << 20, jsonGateway: Bool = false, http1: @escaping HTTP1Service
     ) -> EventLoopFuture<Channel> {
-        ServerBootstrap(group: group)
+        let gateway = jsonGateway ? JSONGateway(group: group) : nil
+        return ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ProtocolSelector(grpc: grpc, makeHTTP1Responder: { HTTP1Responder(service: http1, maxBodyBytes: maxHTTP1BodyBytes) }))
+                    try channel.pipeline.syncOperations.addHandler(ProtocolSelector(grpc: grpc, makeHTTP1Handlers: {
+                        let responder = HTTP1Responder(service: http1, maxBodyBytes: maxHTTP1BodyBytes)
+                        guard let gateway else { return [responder] }
+                        return [JSONGatewayHandler(gateway: gateway, maxBodyBytes: maxHTTP1BodyBytes), responder]
+                    }))
                 }
             }
             .bind(host: host, port: port)
+            .map { channel in
+                channel.closeFuture.whenComplete { _ in gateway?.close() }
+                return channel
+            }
     }
 }
 
@@ -35,12 +44,12 @@ final class ProtocolSelector: ChannelInboundHandler, RemovableChannelHandler {
     static let http2Preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
     private let grpc: GRPCServer
-    private let makeHTTP1Responder: () -> HTTP1Responder
+    private let makeHTTP1Handlers: () -> [ChannelHandler]
     private var received: ByteBuffer?
 
-    init(grpc: GRPCServer, makeHTTP1Responder: @escaping () -> HTTP1Responder) {
+    init(grpc: GRPCServer, makeHTTP1Handlers: @escaping () -> [ChannelHandler]) {
         self.grpc = grpc
-        self.makeHTTP1Responder = makeHTTP1Responder
+        self.makeHTTP1Handlers = makeHTTP1Handlers
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -61,7 +70,7 @@ final class ProtocolSelector: ChannelInboundHandler, RemovableChannelHandler {
                 try pipeline.addHandler(grpc.connectionHandler())
             } else {
                 try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
-                try pipeline.addHandler(makeHTTP1Responder())
+                try pipeline.addHandlers(makeHTTP1Handlers())
             }
         } catch {
             context.close(promise: nil)

@@ -118,6 +118,7 @@ struct KVService {
         switch error {
         case let error as ServerError: error.status
         case let error as KVError: ServerError.kv(error).status
+        case let status as GRPCStatus: status
         default: GRPCStatus(code: 2, message: "\(error)")
         }
     }

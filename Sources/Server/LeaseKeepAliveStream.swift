@@ -10,7 +10,7 @@ import Wire
 final class LeaseKeepAliveStream: @unchecked Sendable {
     let call: GRPCServerCall
     let node: RaftNode
-    let leader: LeaseLeader
+    let leader: LeaderForwarder
     /// Passed on by another member: answered here only if this member leads.
     let forwarded: Bool
     /// Requests not yet answered; nil stands for the client's end of the stream.
@@ -22,15 +22,15 @@ final class LeaseKeepAliveStream: @unchecked Sendable {
     /// refused while the member knows no leader.
     static let requireLeaderHeader = "hasleader"
 
-    private init(call: GRPCServerCall, node: RaftNode, leader: LeaseLeader) {
+    private init(call: GRPCServerCall, node: RaftNode, leader: LeaderForwarder) {
         self.call = call
         self.node = node
         self.leader = leader
-        forwarded = LeaseLeader.isForwarded(call.headers)
+        forwarded = LeaderForwarder.isForwarded(call.headers)
     }
 
     /// Serves the call (a GRPCMethod).
-    static func serve(_ call: GRPCServerCall, node: RaftNode, leader: LeaseLeader) {
+    static func serve(_ call: GRPCServerCall, node: RaftNode, leader: LeaderForwarder) {
         let stream = LeaseKeepAliveStream(call: call, node: node, leader: leader)
         let requireLeader = call.headers[requireLeaderHeader] == "true"
         node.eventLoop.execute { stream.start(requireLeader: requireLeader) }

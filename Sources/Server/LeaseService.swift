@@ -5,16 +5,16 @@ import Wire
 
 /// etcd's `etcdserverpb.Lease` service on a member. Grants and revokes go through raft; the
 /// lease list is this member's; keep-alives and remaining TTLs are the leader's (the primary
-/// lessor's), asked for through `LeaseLeader`; the leader revokes what expires (`LeaseExpiry`).
+/// lessor's), asked for through `LeaderForwarder`; the leader revokes what expires (`LeaseExpiry`).
 struct LeaseService {
     let node: RaftNode
-    let leader: LeaseLeader
+    let leader: LeaderForwarder
     let expiry: LeaseExpiry
 
     /// Also starts the expiry loop, which acts only while this member leads.
     init(node: RaftNode) {
         self.node = node
-        leader = LeaseLeader(node: node)
+        leader = LeaderForwarder(node: node)
         expiry = LeaseExpiry(node: node)
     }
 
@@ -30,7 +30,7 @@ struct LeaseService {
             },
             "/etcdserverpb.Lease/LeaseKeepAlive": { call in LeaseKeepAliveStream.serve(call, node: node, leader: leader) },
             "/etcdserverpb.Lease/LeaseTimeToLive": { call in
-                let forwarded = LeaseLeader.isForwarded(call.headers)
+                let forwarded = LeaderForwarder.isForwarded(call.headers)
                 GRPCServer.unary { (request: LeaseTimeToLiveRequest, reply) in
                     node.eventLoop.flatSubmit {
                         leader.timeToLive(request, forwarded: forwarded).map { response in

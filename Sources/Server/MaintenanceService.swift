@@ -1,10 +1,11 @@
 import GRPC
+import KV
 import NIOCore
 import Raft
 import Wire
 
-/// The parts of etcd's `etcdserverpb.Maintenance` service a Ferry member has: Status,
-/// HashKV, the alarm list and MoveLeader.
+/// etcd's `etcdserverpb.Maintenance` service on a member: Status, Hash and HashKV, alarms
+/// (through raft), Defragment, Snapshot and MoveLeader.
 struct MaintenanceService {
     let node: RaftNode
 
@@ -14,19 +15,32 @@ struct MaintenanceService {
             "/etcdserverpb.Maintenance/Status": GRPCServer.unary { (_: StatusRequest, reply) in
                 node.statusResponse().whenComplete { reply($0.mapError { KVService.status($0) }) }
             },
+            "/etcdserverpb.Maintenance/Hash": GRPCServer.unary { (_: HashRequest, reply: @escaping @Sendable (Result<HashResponse, GRPCStatus>) -> Void) in
+                node.eventLoop.submit { node.hashResponse() }.whenComplete { reply($0.mapError { KVService.status($0) }) }
+            },
             "/etcdserverpb.Maintenance/HashKV": GRPCServer.unary { (request: HashKVRequest, reply) in
                 // A local read of this member's store, as etcd's HashKV is.
                 KVService.read(on: node, linearizable: false, reply) { kv in try kv.hashKV(request) }
             },
             "/etcdserverpb.Maintenance/Alarm": GRPCServer.unary { (request: AlarmRequest, reply: @escaping @Sendable (Result<AlarmResponse, GRPCStatus>) -> Void) in
-                guard request.action == .get else {
-                    reply(.failure(GRPCStatus(code: 12, message: "ferry: alarms are not raised or cleared by hand yet")))
-                    return
+                // Every action goes through raft, GET too, as etcd's; the answer has no header.
+                node.propose(InternalRaftRequest(alarm: request)).whenComplete { result in
+                    switch result {
+                    case .success(.alarm(let response)): reply(.success(response))
+                    case .success: reply(.failure(.internalError("etcdserver: unexpected response type")))
+                    case .failure(let error): reply(.failure(KVService.status(error)))
+                    }
                 }
-                // Ferry raises no alarm (no quota, no corruption check yet): the list is empty.
-                node.eventLoop.submit { AlarmResponse(header: node.header(revision: node.kv.revision)) }
-                    .whenComplete { reply($0.mapError { KVService.status($0) }) }
             },
+            "/etcdserverpb.Maintenance/Defragment": GRPCServer.unary { (_: DefragmentRequest, reply: @escaping @Sendable (Result<DefragmentResponse, GRPCStatus>) -> Void) in
+                node.eventLoop.submit { () -> DefragmentResponse in
+                    node.logger.info("starting defragment")
+                    node.kv.defragment()
+                    node.logger.info("finished defragment")
+                    return DefragmentResponse()
+                }.whenComplete { reply($0.mapError { KVService.status($0) }) }
+            },
+            "/etcdserverpb.Maintenance/Snapshot": { call in SnapshotStream.serve(call, node: node) },
             "/etcdserverpb.Maintenance/MoveLeader": GRPCServer.unary { (request: MoveLeaderRequest, reply) in
                 node.moveLeader(to: request.targetID).whenComplete { reply($0.mapError { KVService.status($0) }) }
             },
@@ -35,6 +49,15 @@ struct MaintenanceService {
 }
 
 extension RaftNode {
+    /// etcd's Hash is a CRC-32C of its whole backend. Ferry's database is the KV snapshot
+    /// (keys, revisions, leases, alarms, users and roles), so its Hash is the CRC-32C of those
+    /// bytes: equal on every member that has applied the same entries. On the loop.
+    func hashResponse() -> HashResponse {
+        var hash: UInt32 = 0
+        hash = CRC32C.update(hash, kv.snapshot())
+        return HashResponse(header: header(revision: kv.revision), hash: hash)
+    }
+
     /// etcd's MoveLeader: only the leader may hand over, to a voting member; answers once
     /// the target leads, or with a timeout.
     func moveLeader(to target: UInt64) -> EventLoopFuture<MoveLeaderResponse> {

@@ -19,18 +19,28 @@ public final class MemberServer: @unchecked Sendable {
     let clientGroup: MultiThreadedEventLoopGroup
     var clientChannels: [Channel] = []
     let logger: Logger
+    /// One router: the watch streams' and the lock and election waits'.
+    let watches: WatchRouter
 
-    /// Opens the data directory (bootstrapping a new member or recovering a stopped one),
-    /// then listens on the peer and client URLs and starts the raft loop.
-    public static func start(_ configuration: ServerConfiguration, logger: Logger) throws -> MemberServer {
+    /// Opens the data directory (bootstrapping a new member, joining a running cluster or
+    /// recovering a stopped member), then listens on the peer and client URLs and starts the
+    /// raft loop. `onRemoved` runs once when the member learns it was removed from the cluster.
+    public static func start(_ configuration: ServerConfiguration, logger: Logger,
+                             onRemoved: @escaping @Sendable () -> Void = {}) throws -> MemberServer {
         let kv = KVStateMachine(configuration: KVConfiguration(
-            minimumLeaseTTL: Int64((3 * configuration.electionTimeout / 2 + 999) / 1000)))
+            minimumLeaseTTL: Int64((3 * configuration.electionTimeout / 2 + 999) / 1000),
+            quota: BackendQuota(quotaBackendBytes: configuration.quotaBackendBytes)))
         let store = try MemberStore.open(configuration, kv: kv)
         logger.info(store.restarted ? "restarting local member" : "starting local member", metadata: [
             "local-member-id": "\(hex(store.memberID))", "cluster-id": "\(hex(store.clusterID))",
             "data-dir": "\(configuration.dataDir)", "applied-index": "\(store.applied)",
         ])
         let server = try MemberServer(configuration: configuration, store: store, logger: logger)
+        let joinedPeers = store.joinedPeers
+        server.node.eventLoop.execute {
+            server.node.initialPeers = joinedPeers
+            server.node.onRemoved = onRemoved
+        }
         do {
             try server.listen()
         } catch {
@@ -52,13 +62,14 @@ public final class MemberServer: @unchecked Sendable {
             peerURLs: configuration.initialAdvertisePeerURLs, clientURLs: configuration.advertiseClientURLs,
             tick: heartbeat, electionTicks: configuration.electionTimeout / configuration.heartbeatInterval,
             preVote: configuration.preVote, maxRequestBytes: configuration.maxRequestBytes,
-            snapshotCount: UInt64(configuration.snapshotCount),
+            snapshotCount: UInt64(configuration.snapshotCount), maxSnapshots: configuration.maxSnapshots, maxWALs: configuration.maxWALs,
             requestTimeout: .seconds(5) + .milliseconds(Int64(2 * configuration.electionTimeout)))
         node = try RaftNode(options: options, eventLoop: nodeGroup.next(), logger: logger, metrics: ServerMetrics(), storage: store.storage, kv: store.kv,
                             membership: store.membership, confState: store.confState, applied: store.applied)
+        watches = WatchRouter(node: node)
         transport = Transport(
             configuration: Transport.Configuration(localID: store.memberID, clusterID: store.clusterID,
-                                                   peerURLs: configuration.initialAdvertisePeerURLs),
+                                                   peerURLs: configuration.initialAdvertisePeerURLs, snapshotDirectory: store.storage.snapDirectory),
             eventLoop: peerGroup.next(), delegate: node)
     }
 
@@ -77,7 +88,7 @@ public final class MemberServer: @unchecked Sendable {
             guard let address = PeerURL.hostPort(url) else { throw ServerStartError.listen(url: url, reason: "not host:port") }
             do {
                 clientChannels.append(try ClientPort.start(
-                    group: clientGroup, host: address.host, port: address.port, grpc: grpc,
+                    group: clientGroup, host: address.host, port: address.port, grpc: grpc, jsonGateway: true,
                     http1: ClientHTTPEndpoints(node: node).service).wait())
             } catch {
                 throw ServerStartError.listen(url: url, reason: "\(error)")
@@ -89,11 +100,16 @@ public final class MemberServer: @unchecked Sendable {
 
     /// Every gRPC method the client port serves.
     var services: [String: GRPCMethod] {
-        KVService(node: node, checks: RequestChecks(maxRequestBytes: configuration.maxRequestBytes)).methods
-            .merging(ClusterInfoService(node: node).methods) { a, _ in a }
+        let checks = RequestChecks(maxRequestBytes: configuration.maxRequestBytes)
+        let local = LocalClient(node: node, checks: checks, watches: watches)
+        return KVService(node: node, checks: checks).methods
+            .merging(ClusterService(node: node, strictReconfigCheck: configuration.strictReconfigCheck).methods) { a, _ in a }
             .merging(MaintenanceService(node: node).methods) { a, _ in a }
-            .merging(WatchService(node: node, router: WatchRouter(node: node)).methods) { a, _ in a }
+            .merging(WatchService(node: node, router: watches).methods) { a, _ in a }
             .merging(LeaseService(node: node).methods) { a, _ in a }
+            .merging(AuthService(node: node).methods) { a, _ in a }
+            .merging(LockService(client: local).methods) { a, _ in a }
+            .merging(ElectionService(client: local).methods) { a, _ in a }
     }
 
     /// Stops serving: client listeners, the raft loop (closing the WAL), the transport.

@@ -18,6 +18,8 @@ struct MemberStore {
     /// The index the state machine holds once the snapshot is restored.
     let applied: UInt64
     let restarted: Bool
+    /// A joining member's view of the cluster, read from a peer: whom to connect to first.
+    var joinedPeers: [ClusterMember] = []
 
     static func open(_ configuration: ServerConfiguration, kv: KVStateMachine) throws -> MemberStore {
         let memberDirectory = configuration.dataDir + "/member"
@@ -25,25 +27,33 @@ struct MemberStore {
         if fs.exists(memberDirectory + "/wal") {
             return try restart(memberDirectory, kv: kv)
         }
-        guard configuration.initialClusterState == .new else {
-            throw ServerStartError.joiningUnsupported
-        }
         try FileManager.default.createDirectory(atPath: memberDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        if configuration.initialClusterState == .existing { return try join(configuration, memberDirectory, kv: kv) }
         let memberID = configuration.memberID
         let clusterID = configuration.clusterID
-        let metadata = Metadata(nodeID: memberID, clusterID: clusterID)
-        let storage = try DurableLog(directory: memberDirectory, metadata: metadata.serializedData())
-        let members = configuration.initialCluster.memberIDs(token: configuration.initialClusterToken).sorted { $0.id < $1.id }
-        var entries: [Entry] = []
-        for (offset, member) in members.enumerated() {
-            let context = ClusterMember(id: member.id, name: member.name, peerURLs: member.peerURLs).json
-            let change = ConfChange(type: .confChangeAddNode, nodeID: member.id, context: Data(context.utf8))
-            entries.append(Entry(term: 1, index: UInt64(offset + 1), type: .entryConfChange, data: change.serializedData()))
-        }
-        try storage.save(hardState: HardState(term: 1, vote: 0, commit: UInt64(entries.count)), entries: entries, snapshot: nil)
+        let storage = try bootstrapLog(configuration, memberDirectory: memberDirectory, voteForFirst: false).storage
         return MemberStore(storage: storage, memberID: memberID, clusterID: clusterID, kv: kv, membership: Membership(),
                            confState: ConfState(), applied: 0, restarted: false)
+    }
+
+    /// `--initial-cluster-state existing`: the member list comes from a peer (`GET /members`),
+    /// which must hold a member with this member's peer URLs (added by `member add`); its ID
+    /// and the cluster's become this member's. Raft starts empty: the leader sends the log,
+    /// or a snapshot, from the start.
+    private static func join(_ configuration: ServerConfiguration, _ memberDirectory: String, kv: KVStateMachine) throws -> MemberStore {
+        let mine = Set(configuration.initialAdvertisePeerURLs)
+        let urls = configuration.initialCluster.members.filter { $0.name != configuration.name }.flatMap(\.peerURLs)
+        let remote = try RemoteCluster.fetch(from: urls)
+        guard let me = remote.members.first(where: { Set($0.peerURLs) == mine }) else {
+            throw ServerStartError.notInRemoteCluster(peerURLs: configuration.initialAdvertisePeerURLs.sorted())
+        }
+        let metadata = Metadata(nodeID: me.id, clusterID: remote.clusterID)
+        let storage = try DurableLog(directory: memberDirectory, metadata: metadata.serializedData())
+        var store = MemberStore(storage: storage, memberID: me.id, clusterID: remote.clusterID, kv: kv, membership: Membership(),
+                                confState: ConfState(), applied: 0, restarted: false)
+        store.joinedPeers = remote.members
+        return store
     }
 
     private static func restart(_ memberDirectory: String, kv: KVStateMachine) throws -> MemberStore {
@@ -54,9 +64,8 @@ struct MemberStore {
         let snapshot = try storage.snapshot()
         var membership = Membership()
         if snapshot.metadata.index > 0 {
-            let contents = try ServerSnapshot(decoding: Array(snapshot.data ?? Data()))
-            try kv.restore(snapshot: contents.kv)
-            membership = contents.membership
+            membership = try ServerSnapshot.load(raftData: Array(snapshot.data ?? Data()), index: snapshot.metadata.index,
+                                                 directory: storage.snapDirectory, into: kv)
         }
         return MemberStore(storage: storage, memberID: metadata.nodeID, clusterID: metadata.clusterID, kv: kv,
                            membership: membership, confState: snapshot.metadata.confState,
@@ -66,14 +75,17 @@ struct MemberStore {
 
 /// Why a member could not start from its data directory.
 public enum ServerStartError: Error, CustomStringConvertible {
-    case joiningUnsupported
+    case notInRemoteCluster(peerURLs: [String])
+    case noRemoteCluster([String])
     case badMetadata(String)
     case listen(url: String, reason: String)
 
     public var description: String {
         switch self {
-        case .joiningUnsupported:
-            "--initial-cluster-state=existing: joining an existing cluster is not supported yet; start every member with --initial-cluster-state=new"
+        case .notInRemoteCluster(let urls):
+            "error validating peerURLs: member with peer URLs \(urls) is not in the cluster's member list (add it first: etcdctl member add <name> --peer-urls=\(urls.joined(separator: ",")))"
+        case .noRemoteCluster(let reasons):
+            "cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs (\(reasons.joined(separator: "; ")))"
         case .badMetadata(let path): "\(path): the WAL's metadata holds no member ID"
         case let .listen(url, reason): "listen \(url): \(reason)"
         }

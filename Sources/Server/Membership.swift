@@ -14,20 +14,51 @@ public struct Membership: Equatable, Sendable {
     /// Members by ID, in ID order.
     public var sorted: [ClusterMember] { members.keys.sorted().map { members[$0]! } }
 
-    /// Applies a committed conf change (v1), whose context carries the member's JSON.
-    /// Returns what changed for the transport: a member to connect to or to drop.
+    /// etcd's ValidateConfigurationChange: why a committed conf change must not take effect
+    /// (it is then applied to raft as a no-op and its proposer gets the refusal), nil when it may.
+    public func refusal(of change: ConfChange) throws(MembershipError) -> MembershipRefusal? {
+        let id = change.nodeID
+        if removed.contains(id) { return .idRemoved }
+        switch change.type {
+        case .confChangeAddNode, .confChangeAddLearnerNode:
+            let context = try ConfChangeContext(id: id, json: Array(change.context ?? Data()))
+            if context.isPromote {
+                guard let member = members[id] else { return .idNotFound }
+                return member.isLearner ? nil : .memberNotLearner
+            }
+            if members[id] != nil { return .idExists }
+            let urls = Set(members.values.flatMap(\.peerURLs))
+            if context.member.peerURLs.contains(where: urls.contains) { return .peerURLExists }
+            if context.member.isLearner, members.values.filter(\.isLearner).count + 1 > Self.maxLearners { return .tooManyLearners }
+        case .confChangeRemoveNode:
+            if members[id] == nil { return .idNotFound }
+        case .confChangeUpdateNode:
+            if members[id] == nil { return .idNotFound }
+            let update = try ClusterMember(id: id, json: Array(change.context ?? Data()))
+            let urls = Set(members.values.filter { $0.id != id }.flatMap(\.peerURLs))
+            if update.peerURLs.contains(where: urls.contains) { return .peerURLExists }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// etcd allows one learner at a time.
+    static let maxLearners = 1
+
+    /// Applies a committed conf change (v1) that `refusal(of:)` let through; its context
+    /// carries the member's JSON (with `isPromote` for a promotion). Returns what changed for
+    /// the transport: a member to connect to or to drop.
     public mutating func apply(_ change: ConfChange) throws(MembershipError) -> MembershipChange {
         switch change.type {
         case .confChangeAddNode, .confChangeAddLearnerNode:
-            guard !removed.contains(change.nodeID) else { return .none }
-            if var existing = members[change.nodeID] {
-                existing.isLearner = change.type == .confChangeAddLearnerNode
-                members[change.nodeID] = existing
-                return .none
+            let context = try ConfChangeContext(id: change.nodeID, json: Array(change.context ?? Data()))
+            if context.isPromote {
+                members[change.nodeID]?.isLearner = false
+                return .promoted(change.nodeID)
             }
-            let member = try ClusterMember(id: change.nodeID, json: Array(change.context ?? Data()))
-            members[change.nodeID] = member
-            return .added(member)
+            members[change.nodeID] = context.member
+            return .added(context.member)
         case .confChangeRemoveNode:
             removed.insert(change.nodeID)
             return members.removeValue(forKey: change.nodeID).map { .removed($0.id) } ?? .none
@@ -40,6 +71,11 @@ public struct Membership: Equatable, Sendable {
         default:
             return .none
         }
+    }
+
+    /// The context of a promotion: etcd's ConfigChangeContext, a member ID and `isPromote`.
+    public static func promotionContext(id: UInt64) -> String {
+        "{\"id\":\(id),\"peerURLs\":null,\"isPromote\":true}"
     }
 
     /// Applies one of the v2 requests etcd 3.4 logs for its own bookkeeping: a member's
@@ -116,4 +152,47 @@ public enum MembershipChange: Equatable, Sendable {
     case added(ClusterMember)
     case removed(UInt64)
     case updated(ClusterMember)
+    case promoted(UInt64)
+}
+
+/// Why a membership change was refused, with etcd's gRPC codes and messages.
+public enum MembershipRefusal: Error, Equatable, Sendable {
+    case idRemoved
+    case idNotFound
+    case idExists
+    case peerURLExists
+    case memberNotLearner
+    case tooManyLearners
+    case notEnoughStartedMembers
+    case learnerNotReady
+    case unhealthy
+    case badURLs
+
+    public var status: (code: Int, message: String) {
+        switch self {
+        case .idRemoved, .idNotFound: (5, "etcdserver: member not found")
+        case .idExists: (9, "etcdserver: member ID already exist")
+        case .peerURLExists: (9, "etcdserver: Peer URLs already exists")
+        case .memberNotLearner: (9, "etcdserver: can only promote a learner member")
+        case .tooManyLearners: (9, "etcdserver: too many learner members in cluster")
+        case .notEnoughStartedMembers: (9, "etcdserver: re-configuration failed due to not enough started members")
+        case .learnerNotReady: (9, "etcdserver: can only promote a learner member which is in sync with leader")
+        case .unhealthy: (14, "etcdserver: unhealthy cluster")
+        case .badURLs: (3, "etcdserver: given member URLs are invalid")
+        }
+    }
+}
+
+/// A conf change's context for adding or promoting: etcd's ConfigChangeContext, a member's
+/// JSON with `isPromote` beside it.
+struct ConfChangeContext {
+    var member: ClusterMember
+    var isPromote: Bool
+
+    init(id: UInt64, json bytes: [UInt8]) throws(MembershipError) {
+        let value: JSONValue
+        do { value = try JSONValue(parsing: bytes) } catch { throw .malformedMember(id: id, reason: error.description) }
+        isPromote = value["isPromote"] == .bool(true)
+        member = isPromote ? ClusterMember(id: id, peerURLs: []) : try ClusterMember(id: id, json: bytes)
+    }
 }

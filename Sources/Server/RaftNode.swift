@@ -27,6 +27,9 @@ public final class RaftNode: @unchecked Sendable {
         public var maxRequestBytes: Int
         /// Applied entries between snapshots (etcd's --snapshot-count).
         public var snapshotCount: UInt64
+        /// Snapshot and WAL files kept (0: all).
+        public var maxSnapshots: Int
+        public var maxWALs: Int
         /// How long a proposal or read may wait (etcd: 5 s + 2 election timeouts).
         public var requestTimeout: TimeAmount
     }
@@ -53,7 +56,7 @@ public final class RaftNode: @unchecked Sendable {
     var role = Role.follower
     var ids: RequestIDGenerator
     var waiters: [UInt64: Waiter] = [:]
-    var parked: [(id: UInt64, bytes: [UInt8])] = []
+    var parked: [(id: UInt64, proposal: Proposal)] = []
     var reads = LinearizableReads()
     var readyScheduled = false
     var stopped = false
@@ -63,6 +66,18 @@ public final class RaftNode: @unchecked Sendable {
     var afterApply: [() -> Void] = []
     /// Monotonic clock for leases; the same on every member is not needed, only per member.
     var now: LeaseTime { LeaseTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
+
+    /// Called once, on the loop, when this member applies its own removal from the cluster.
+    var onRemoved: (@Sendable () -> Void)?
+    /// Members to connect to before any is known from the log: a joining member's view of
+    /// the cluster it joins.
+    var initialPeers: [ClusterMember] = []
+
+    /// What raft is asked to log.
+    enum Proposal {
+        case entry([UInt8])
+        case confChange(ConfChange)
+    }
 
     /// A proposal waiting to be applied.
     struct Waiter {
@@ -103,7 +118,8 @@ public final class RaftNode: @unchecked Sendable {
     func start(transport: Transport) {
         eventLoop.execute { [self] in
             self.transport = transport
-            for member in membership.sorted where member.id != options.memberID { connect(member) }
+            for id in membership.removed { transport.markRemoved(id: id) }
+            for member in membership.sorted + initialPeers where member.id != options.memberID { connect(member) }
             ticker = eventLoop.scheduleRepeatedTask(initialDelay: options.tick, delay: options.tick) { [weak self] _ in
                 guard let self else { return }
                 raw.tick()
@@ -135,6 +151,7 @@ public final class RaftNode: @unchecked Sendable {
     /// Proposes a KV request; the future completes on the node's loop once it is applied here.
     public func propose(_ request: InternalRaftRequest) -> EventLoopFuture<KVResponse> {
         eventLoop.flatSubmit { [self] in
+            if let refusal = refusalOverQuota(request) { return refusal }
             var request = request
             let id = ids.next()
             request.header = RequestHeader(id: id)
@@ -147,13 +164,24 @@ public final class RaftNode: @unchecked Sendable {
 
     /// Proposes encoded entry bytes under request ID `id`. On the loop.
     func propose(bytes: [UInt8], id: UInt64) -> EventLoopFuture<KVResponse?> {
+        guard bytes.count <= options.maxRequestBytes else { return eventLoop.makeFailedFuture(ServerError.requestTooLarge) }
+        return propose(.entry(bytes), id: id)
+    }
+
+    /// Proposes a membership change and completes once it is applied here (failing with
+    /// etcd's refusal when the membership refused it at apply time).
+    public func proposeConfChange(_ change: ConfChange) -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit { [self] in
+            var change = change
+            change.id = ids.next()
+            return propose(.confChange(change), id: change.id).map { _ in () }
+        }
+    }
+
+    private func propose(_ proposal: Proposal, id: UInt64) -> EventLoopFuture<KVResponse?> {
         let promise = eventLoop.makePromise(of: KVResponse?.self)
         guard !stopped else {
             promise.fail(ServerError.stopped)
-            return promise.futureResult
-        }
-        guard bytes.count <= options.maxRequestBytes else {
-            promise.fail(ServerError.requestTooLarge)
             return promise.futureResult
         }
         let timeout = eventLoop.scheduleTask(in: options.requestTimeout) { [weak self] in
@@ -164,16 +192,19 @@ public final class RaftNode: @unchecked Sendable {
         if lead == 0 {
             // As etcd's node does, a proposal waits for a leader (until its timeout) rather
             // than being dropped by a follower that knows none.
-            parked.append((id, bytes))
+            parked.append((id, proposal))
         } else {
-            hand(bytes, id: id)
+            hand(proposal, id: id)
         }
         return promise.futureResult
     }
 
-    private func hand(_ bytes: [UInt8], id: UInt64) {
+    private func hand(_ proposal: Proposal, id: UInt64) {
         do {
-            try raw.propose(Data(bytes))
+            switch proposal {
+            case .entry(let bytes): try raw.propose(Data(bytes))
+            case .confChange(let change): try raw.proposeConfChange(change)
+            }
         } catch {
             metrics.proposalsFailed.increment()
             trigger(id, .failure(.proposalDropped))
@@ -185,7 +216,7 @@ public final class RaftNode: @unchecked Sendable {
     private func proposeParked() {
         let ready = parked
         parked = []
-        for (id, bytes) in ready where waiters[id] != nil { hand(bytes, id: id) }
+        for (id, proposal) in ready where waiters[id] != nil { hand(proposal, id: id) }
     }
 
     /// etcd's parseProposeCtxErr: a timeout names a leader change or a lost leader when
@@ -297,7 +328,9 @@ public final class RaftNode: @unchecked Sendable {
         plain.reserveCapacity(messages.count)
         for message in messages {
             if message.type == .msgSnap {
-                transport.sendSnapshot(message, data: [])
+                let snapshot = message.snapshot
+                logger.info("sending database snapshot", metadata: ["remote-peer-id": "\(hex(message.to))", "snapshot-index": "\(snapshot.metadata.index)"])
+                transport.sendSnapshot(message, file: SnapshotFiles.dbPath(directory: storage.snapDirectory, index: snapshot.metadata.index))
             } else {
                 plain.append(message)
             }
@@ -364,7 +397,11 @@ public final class RaftNode: @unchecked Sendable {
             return
         }
         let applied = kv.apply(request, now: now)
-        trigger(applied.requestID, applied.result.map { Optional($0) }.mapError { .kv($0) })
+        let answer: @Sendable () -> Void = { [self] in trigger(applied.requestID, applied.result.map { Optional($0) }.mapError { .kv($0) }) }
+        // etcd: a write applied past the quota raises NOSPACE (unless raised) before it is answered.
+        guard case .failure(.noSpace) = applied.result, !noSpaceRaised else { return answer() }
+        logger.warning("message exceeded backend quota; raising alarm", metadata: ["quota-size-bytes": "\(kv.quota.limit ?? -1)"])
+        raiseNoSpace().whenComplete { _ in answer() }
     }
 
     private func applyV2(_ request: Request) {
@@ -377,8 +414,21 @@ public final class RaftNode: @unchecked Sendable {
     }
 
     private func applyConfChange(_ entry: Entry) {
-        guard let change = try? ConfChange(serializedBytes: entry.data ?? Data()) else {
+        guard var change = try? ConfChange(serializedBytes: entry.data ?? Data()) else {
             logger.error("skipping a malformed conf change", metadata: ["index": "\(entry.index)"])
+            return
+        }
+        let refusal: MembershipRefusal?
+        do { refusal = try membership.refusal(of: change) } catch {
+            logger.error("bad member in a conf change", metadata: ["index": "\(entry.index)", "error": "\(error)"])
+            refusal = .idNotFound
+        }
+        if let refusal {
+            // As etcd: raft applies it as a change of no member, the proposer learns why.
+            let id = change.id
+            change.nodeID = 0
+            confState = (try? raw.applyConfChange(change)) ?? confState
+            trigger(id, .failure(.membership(refusal)))
             return
         }
         do {
@@ -390,14 +440,18 @@ public final class RaftNode: @unchecked Sendable {
         do {
             switch try membership.apply(change) {
             case .added(let member):
-                logger.info("added member", metadata: ["added-peer-id": "\(hex(member.id))", "added-peer-peer-urls": "\(member.peerURLs)"])
+                logger.info("added member", metadata: ["added-peer-id": "\(hex(member.id))", "added-peer-peer-urls": "\(member.peerURLs)", "is-learner": "\(member.isLearner)"])
                 if member.id != options.memberID { connect(member) }
             case .removed(let id):
                 logger.info("removed member", metadata: ["removed-remote-peer-id": "\(hex(id))"])
-                transport?.removePeer(id: id)
+                transport?.markRemoved(id: id)
+                if id == options.memberID { removedSelf() }
             case .updated(let member):
+                logger.info("updated member", metadata: ["updated-remote-peer-id": "\(hex(member.id))", "updated-remote-peer-urls": "\(member.peerURLs)"])
                 transport?.removePeer(id: member.id)
                 if member.id != options.memberID { connect(member) }
+            case .promoted(let id):
+                logger.info("promote member", metadata: ["promoted-member-id": "\(hex(id))"])
             case .none:
                 break
             }
@@ -405,6 +459,13 @@ public final class RaftNode: @unchecked Sendable {
             logger.error("bad member in a conf change", metadata: ["index": "\(entry.index)", "error": "\(error)"])
         }
         trigger(change.id, .success(nil))
+    }
+
+    /// This member applied its own removal: as etcd, it stops shortly after (the delay lets
+    /// the commit reach the others) and says why.
+    private func removedSelf() {
+        logger.warning("the member has been permanently removed from the cluster", metadata: ["local-member-id": "\(hex(options.memberID))"])
+        eventLoop.scheduleTask(in: .seconds(1)) { [self] in onRemoved?() }
     }
 
     private func applyConfChangeV2(_ entry: Entry) {
@@ -421,33 +482,61 @@ public final class RaftNode: @unchecked Sendable {
 
     private func maybeSnapshot() {
         guard appliedIndex > snapshotIndex, appliedIndex - snapshotIndex > options.snapshotCount else { return }
-        let data = ServerSnapshot(membership: membership, kv: kv.snapshot()).encoded()
+        let started = NIODeadline.now()
         do {
-            try storage.snapshot(at: appliedIndex, confState: confState, data: Data(data), keepEntries: 5000)
-            logger.info("saved snapshot", metadata: ["snapshot-index": "\(appliedIndex)"])
-            snapshotIndex = appliedIndex
+            try ServerSnapshot.writeKV(kv.snapshot(), directory: storage.snapDirectory, index: appliedIndex)
+            try storage.snapshot(at: appliedIndex, confState: confState, data: Data(ServerSnapshot.raftData(membership)),
+                                 keepEntries: Self.catchUpEntries)
         } catch {
             logger.error("failed to save a snapshot", metadata: ["error": "\(error)"])
+            return
+        }
+        logger.info("saved snapshot", metadata: [
+            "snapshot-index": "\(appliedIndex)", "took": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)ms",
+        ])
+        snapshotIndex = appliedIndex
+        purgeFiles()
+    }
+
+    /// Entries kept before a snapshot for followers a little behind (etcd's
+    /// snapshotCatchUpEntries), so they need no snapshot.
+    static let catchUpEntries: UInt64 = 5000
+
+    /// Removes old snapshot and WAL files beyond --max-snapshots and --max-wals.
+    func purgeFiles() {
+        do {
+            if options.maxSnapshots > 0 {
+                for suffix in [".snap", ".snap.db"] {
+                    try Purge.oldest(directory: storage.snapDirectory, suffix: suffix, keep: options.maxSnapshots)
+                }
+            }
+            if options.maxWALs > 0 { try Purge.oldest(directory: storage.walDirectory, suffix: ".wal", keep: options.maxWALs) }
+        } catch {
+            logger.warning("failed to purge old files", metadata: ["error": "\(error)"])
         }
     }
 
     /// Installs a snapshot the leader sent: the state machine and membership jump to it.
     private func restore(from snapshot: Snapshot) {
+        let index = snapshot.metadata.index
+        logger.info("applying snapshot", metadata: ["incoming-leader-snapshot-index": "\(index)", "current-applied-index": "\(appliedIndex)"])
         do {
-            let contents = try ServerSnapshot(decoding: Array(snapshot.data ?? Data()))
-            try kv.restore(snapshot: contents.kv)
             let before = Set(membership.members.keys)
-            membership = contents.membership
+            membership = try ServerSnapshot.load(raftData: Array(snapshot.data ?? Data()), index: index,
+                                                  directory: storage.snapDirectory, into: kv)
             for id in before.subtracting(membership.members.keys) { transport?.removePeer(id: id) }
+            for id in membership.removed { transport?.markRemoved(id: id) }
             for member in membership.sorted where member.id != options.memberID && !before.contains(member.id) { connect(member) }
         } catch {
-            logger.critical("failed to restore a snapshot", metadata: ["index": "\(snapshot.metadata.index)", "error": "\(error)"])
+            logger.critical("failed to restore a snapshot", metadata: ["index": "\(index)", "error": "\(error)"])
             fatalError("snapshot: \(error)")
         }
         confState = snapshot.metadata.confState
-        appliedIndex = snapshot.metadata.index
-        snapshotIndex = snapshot.metadata.index
-        logger.info("applied a snapshot", metadata: ["snapshot-index": "\(snapshotIndex)"])
+        appliedIndex = index
+        snapshotIndex = index
+        logger.info("applied snapshot", metadata: ["snapshot-index": "\(index)", "revision": "\(kv.revision)"])
+        if membership.removed.contains(options.memberID) { removedSelf() }
+        purgeFiles()
     }
 
     // MARK: Publishing
@@ -497,6 +586,8 @@ public final class RaftNode: @unchecked Sendable {
             response.raftTerm = term
             response.raftAppliedIndex = appliedIndex
             response.isLearner = membership.members[options.memberID]?.isLearner ?? false
+            if lead == 0 { response.errors.append("etcdserver: no leader") }
+            response.errors += kv.alarms.map(\.text)
             return response
         }
     }
@@ -515,7 +606,11 @@ extension RaftNode: TransportDelegate {
         }
     }
 
-    public func transport(receivedSnapshot message: Message, data: [UInt8]) {
+    public func transport(receivedSnapshot message: Message) {
+        logger.info("received database snapshot", metadata: [
+            "remote-snapshot-sender-id": "\(hex(message.from))", "incoming-snapshot-index": "\(message.snapshot.metadata.index)",
+        ])
+        metrics.snapshotsReceived.increment()
         transport(received: message)
     }
 
@@ -527,6 +622,8 @@ extension RaftNode: TransportDelegate {
 
     public func transport(snapshotSentTo id: UInt64, succeeded: Bool) {
         eventLoop.execute { [self] in
+            logger.info(succeeded ? "sent database snapshot" : "failed to send database snapshot", metadata: ["remote-peer-id": "\(hex(id))"])
+            if succeeded { metrics.snapshotsSent.increment() }
             raw.reportSnapshot(id, succeeded: succeeded)
             scheduleReady()
         }
@@ -540,6 +637,11 @@ extension RaftNode: TransportDelegate {
             logger.warning("peer became inactive (message send to peer failed)", metadata: ["local-member-id": "\(hex(options.memberID))", "peer-id": "\(hex(id))"])
         case let .badPeerConnection(remote, reason):
             logger.warning("closed a peer connection that sent bad input", metadata: ["remote-address": "\(remote)", "error": "\(reason)"])
+        case .removedFromCluster:
+            eventLoop.execute { [self] in
+                logger.warning("the member has been permanently removed from the cluster", metadata: ["local-member-id": "\(hex(options.memberID))"])
+                onRemoved?()
+            }
         case let .clusterIDMismatch(remote, from):
             logger.warning("request cluster ID mismatch", metadata: [
                 "local-member-id": "\(hex(options.memberID))", "local-member-cluster-id": "\(hex(options.clusterID))",

@@ -22,8 +22,16 @@ public struct ServerConfiguration: Equatable, Sendable {
     public var maxRequestBytes: Int
     /// Applied entries between snapshots.
     public var snapshotCount: Int
+    /// Snapshot files kept (etcd's --max-snapshots; 0 keeps all).
+    public var maxSnapshots: Int
+    /// WAL segment files kept (etcd's --max-wals; 0 keeps all).
+    public var maxWALs: Int
+    /// Refuse a membership change that would leave too few started members for a quorum.
+    public var strictReconfigCheck: Bool
     public var preVote: Bool
     public var logLevel: String
+    /// Raise alarms when the database passes this size (0: etcd's default, negative: never).
+    public var quotaBackendBytes: Int64
 
     /// The flags Ferry takes, as etcd spells them, with etcd's defaults.
     public static let defaults: [String: String] = [
@@ -39,7 +47,11 @@ public struct ServerConfiguration: Equatable, Sendable {
         "election-timeout": "1000",
         "max-request-bytes": "1572864",
         "snapshot-count": "100000",
+        "max-snapshots": "5",
+        "max-wals": "5",
+        "strict-reconfig-check": "true",
         "pre-vote": "false",
+        "quota-backend-bytes": "0",
         "log-level": "info",
     ]
 
@@ -93,8 +105,24 @@ public struct ServerConfiguration: Equatable, Sendable {
         electionTimeout = try integer("election-timeout")
         maxRequestBytes = try integer("max-request-bytes")
         snapshotCount = try integer("snapshot-count")
+        func count(_ flag: String) throws(ConfigurationError) -> Int {
+            guard let text = value(flag), let number = Int(text), number >= 0 else {
+                throw .invalid(flag: flag, reason: "parse error: \(value(flag) ?? "")")
+            }
+            return number
+        }
+        maxSnapshots = try count("max-snapshots")
+        maxWALs = try count("max-wals")
+        guard let strict = Bool(value("strict-reconfig-check") ?? "") else {
+            throw .invalid(flag: "strict-reconfig-check", reason: "parse error")
+        }
+        strictReconfigCheck = strict
         guard let preVote = Bool(value("pre-vote") ?? "") else { throw .invalid(flag: "pre-vote", reason: "parse error") }
         self.preVote = preVote
+        guard let quota = Int64(value("quota-backend-bytes") ?? "") else {
+            throw .invalid(flag: "quota-backend-bytes", reason: "parse error: \(value("quota-backend-bytes") ?? "")")
+        }
+        quotaBackendBytes = quota
         logLevel = value("log-level") ?? "info"
         guard ["debug", "info", "warn", "error", "panic", "fatal"].contains(logLevel) else {
             throw .invalid(flag: "log-level", reason: "\"\(logLevel)\" is not one of debug, info, warn, error, panic, fatal")

@@ -16,6 +16,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     case badLeaderTransferee
     case timeoutLeaderTransfer
     case kv(KVError)
+    case membership(MembershipRefusal)
 
     public var status: GRPCStatus {
         switch self {
@@ -31,6 +32,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badLeaderTransferee: GRPCStatus(code: 9, message: "etcdserver: bad leader transferee")
         case .timeoutLeaderTransfer: GRPCStatus(code: 2, message: "etcdserver: request timed out, leader transfer took too long")
         case .kv(let error): GRPCStatus(code: error.status.code, message: error.status.message)
+        case .membership(let refusal): GRPCStatus(code: refusal.status.code, message: refusal.status.message)
         }
     }
 

@@ -19,6 +19,9 @@ final class ServerMetrics: @unchecked Sendable {
     let proposalsPending: CoreMetrics.Gauge
     let proposalsFailed: CoreMetrics.Counter
     let walFsync: CoreMetrics.Timer
+    /// Snapshots streamed to a follower and received from the leader.
+    let snapshotsSent: CoreMetrics.Counter
+    let snapshotsReceived: CoreMetrics.Counter
     let dbSize: CoreMetrics.Gauge
     let keys: CoreMetrics.Gauge
     let residentMemory: CoreMetrics.Gauge
@@ -39,6 +42,8 @@ final class ServerMetrics: @unchecked Sendable {
         proposalsPending = CoreMetrics.Gauge(label: "etcd_server_proposals_pending", factory: factory)
         proposalsFailed = CoreMetrics.Counter(label: "etcd_server_proposals_failed_total", factory: factory)
         walFsync = CoreMetrics.Timer(label: "etcd_disk_wal_fsync_duration_seconds", factory: factory)
+        snapshotsSent = CoreMetrics.Counter(label: "etcd_network_snapshot_send_success", factory: factory)
+        snapshotsReceived = CoreMetrics.Counter(label: "etcd_network_snapshot_receive_success", factory: factory)
         dbSize = CoreMetrics.Gauge(label: "etcd_mvcc_db_total_size_in_bytes", factory: factory)
         keys = CoreMetrics.Gauge(label: "etcd_debugging_mvcc_keys_total", factory: factory)
         residentMemory = CoreMetrics.Gauge(label: "process_resident_memory_bytes", factory: factory)

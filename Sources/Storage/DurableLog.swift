@@ -8,6 +8,10 @@ import Wire
 /// state, log and snapshot it had when it stopped.
 public final class DurableLog: RaftStorage {
     public let directory: String
+    /// `member/snap`: raft's `.snap` files (and the state machine's `.snap.db` beside them).
+    public var snapDirectory: String { "\(directory)/snap" }
+    /// `member/wal`: the WAL's segment files.
+    public var walDirectory: String { "\(directory)/wal" }
     let memory = MemoryStorage()
     let wal: WAL
     let snapshotter: Snapshotter

@@ -20,6 +20,16 @@ enum PeerProtocol {
 
     static func parseID(_ text: Substring) -> UInt64? { UInt64(text, radix: 16) }
 
+    /// The member a request comes from: its `X-Server-From` header, or for a stream the ID
+    /// at the end of its path.
+    static func sender(of headers: [HTTP2Header], path: String) -> UInt64? {
+        if let from = headers["x-server-from"].flatMap({ parseID($0[...]) }) { return from }
+        for prefix in [streamMessagePrefix, streamMsgAppPrefix] where path.hasPrefix(prefix) {
+            return parseID(path.dropFirst(prefix.count))
+        }
+        return nil
+    }
+
     /// The headers every peer request carries.
     static func requestHeaders(
         method: String, path: String, authority: String, localID: UInt64, clusterID: UInt64, peerURLs: [String],

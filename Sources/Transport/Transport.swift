@@ -8,7 +8,9 @@ import Wire
 /// on the transport's event loop.
 public protocol TransportDelegate: AnyObject, Sendable {
     func transport(received message: Message)
-    func transport(receivedSnapshot message: Message, data: [UInt8])
+    /// A MsgSnap whose state-machine bytes are now in `SnapshotFiles.dbPath(directory:
+    /// snapshotDirectory, index:)`, synced.
+    func transport(receivedSnapshot message: Message)
     /// A message to this peer was dropped (buffer full, no connection): raft's ReportUnreachable.
     func transport(peerUnreachable id: UInt64)
     /// How a snapshot sent with `sendSnapshot` ended: raft's ReportSnapshot.
@@ -34,6 +36,8 @@ public enum TransportEvent: Equatable, Sendable {
     case clusterIDMismatch(remoteClusterID: String, from: String)
     /// A connection to the peer port sent bytes that are not HTTP/2 and was closed.
     case badPeerConnection(remote: String, reason: String)
+    /// A peer refused this member as removed from the cluster (410 or 403).
+    case removedFromCluster
 }
 
 extension TransportDelegate {
@@ -76,11 +80,16 @@ public final class Transport: @unchecked Sendable {
         public var maxBackoff: TimeAmount = .seconds(1)
         /// Seconds without a PING answer after which a connection is dropped and redialed.
         public var livenessTimeout: Double = 5
+        /// Where received snapshots' state-machine bytes are written (the member's snap dir).
+        public var snapshotDirectory = FileManager.default.temporaryDirectory.path
+        /// Snapshot bytes queued on a connection before reading more of the file.
+        public var snapshotWindow = 4 << 20
 
-        public init(localID: UInt64, clusterID: UInt64, peerURLs: [String]) {
+        public init(localID: UInt64, clusterID: UInt64, peerURLs: [String], snapshotDirectory: String? = nil) {
             self.localID = localID
             self.clusterID = clusterID
             self.peerURLs = peerURLs
+            if let snapshotDirectory { self.snapshotDirectory = snapshotDirectory }
         }
     }
 
@@ -138,9 +147,13 @@ public final class Transport: @unchecked Sendable {
     public let eventLoop: EventLoop
     private weak var delegate: (any TransportDelegate)?
     private var peers: [UInt64: Peer] = [:]
+    /// Members removed from the cluster for good: refused with 410 (streams) or 403.
+    private var removedIDs: Set<UInt64> = []
     private var server: Channel?
     /// Request bodies being received on the server side, by connection and stream.
     private var bodies: [ObjectIdentifier: [Int32: (headers: [HTTP2Header], body: [UInt8])]] = [:]
+    /// Snapshot bodies being received, written to disk as they arrive.
+    private var snapshotBodies: [ObjectIdentifier: [Int32: SnapshotReceiver]] = [:]
     private var stopped = false
     public private(set) var droppedMessages = 0
 
@@ -197,6 +210,12 @@ public final class Transport: @unchecked Sendable {
         }
     }
 
+    /// Drops a member removed from the cluster and refuses it from now on, as etcd does.
+    public func markRemoved(id: UInt64) {
+        eventLoop.execute { [self] in removedIDs.insert(id) }
+        removePeer(id: id)
+    }
+
     /// Whether the peer's stream to us is up, and since when it has been up or down.
     public func peerStatus(id: UInt64) -> EventLoopFuture<(active: Bool, since: Date?)> {
         eventLoop.submit { [self] in
@@ -230,20 +249,58 @@ public final class Transport: @unchecked Sendable {
         }
     }
 
-    /// Sends a snapshot message followed by the state machine's bytes.
-    public func sendSnapshot(_ message: Message, data: [UInt8]) {
+    /// Sends a MsgSnap followed by the state machine's bytes read from `file`, a window at a
+    /// time as the connection takes them; the delegate hears how it ended.
+    public func sendSnapshot(_ message: Message, file: String) {
         eventLoop.execute { [self] in
-            guard let peer = peers[message.to], let connection = peer.connection else {
+            guard let peer = peers[message.to], let connection = peer.connection, let handle = FileHandle(forReadingAtPath: file) else {
                 delegate?.transport(peerUnreachable: message.to)
+                delegate?.transport(snapshotSentTo: message.to, succeeded: false)
                 return
             }
-            var body = MessageStream.frame(message)
-            body.append(contentsOf: data)
-            if let stream = post(PeerProtocol.snapshot, body: body, to: peer, on: connection) {
+            let headers = PeerProtocol.requestHeaders(
+                method: "POST", path: PeerProtocol.snapshot, authority: "\(peer.host):\(peer.port)", localID: configuration.localID,
+                clusterID: configuration.clusterID, peerURLs: configuration.peerURLs)
+            do {
+                let stream = try connection.session.request(headers, endStream: false)
+                try connection.session.send(stream: stream, MessageStream.frame(message))
                 peer.snapshots[stream] = false
-            } else {
+                pumpSnapshot(handle, stream: stream, peer: peer, connection: connection)
+            } catch {
+                try? handle.close()
                 delegate?.transport(snapshotSentTo: peer.id, succeeded: false)
             }
+        }
+    }
+
+    /// Feeds the snapshot file into its stream while less than a window is queued; looks
+    /// again shortly after the connection has taken some.
+    private func pumpSnapshot(_ handle: FileHandle, stream: Int32, peer: Peer, connection: HTTP2ConnectionHandler) {
+        guard peer.connection === connection, peer.snapshots[stream] != nil, !stopped else {
+            try? handle.close()
+            return
+        }
+        do {
+            while connection.session.pendingBytes(stream: stream) < configuration.snapshotWindow {
+                let chunk = try handle.read(upToCount: 256 << 10) ?? Data()
+                if chunk.isEmpty {
+                    try handle.close()
+                    try connection.session.send(stream: stream, [], endStream: true)
+                    connection.flush()
+                    return
+                }
+                try connection.session.send(stream: stream, Array(chunk))
+                peer.sentBytes += chunk.count
+            }
+        } catch {
+            try? handle.close()
+            connection.session.reset(stream: stream)
+            connection.flush()
+            return
+        }
+        connection.flush()
+        eventLoop.scheduleTask(in: .milliseconds(2)) { [self] in
+            pumpSnapshot(handle, stream: stream, peer: peer, connection: connection)
         }
     }
 
@@ -398,6 +455,10 @@ public final class Transport: @unchecked Sendable {
                 redial(reader.kind, peer, handler)
             }
         case .headers(let stream, let headers, _):
+            if headers[":status"] == "410" || headers[":status"] == "403" {
+                // A peer that knows this member was removed: nothing will change that.
+                delegate?.transport(observed: .removedFromCluster)
+            }
             if peer.snapshots[stream] != nil { peer.snapshots[stream] = headers[":status"] == "204" }
             if let reader = peer.dialed[stream], headers[":status"] != "200" {
                 // 404 (not known there yet), 412 (another cluster), 410 (removed): retry later.
@@ -456,20 +517,42 @@ public final class Transport: @unchecked Sendable {
         let key = ObjectIdentifier(handler)
         switch event {
         case .headers(let stream, let headers, let endStream):
+            if headers[":method"] == "POST", headers[":path"] == PeerProtocol.snapshot, !endStream {
+                if admit(handler, stream, headers) {
+                    snapshotBodies[key, default: [:]][stream] = SnapshotReceiver(directory: configuration.snapshotDirectory)
+                }
+                return
+            }
             bodies[key, default: [:]][stream] = (headers, [])
             if endStream { serve(handler, stream) }
         case .data(let stream, let bytes):
             handler.session.consume(stream: stream, count: bytes.count)
+            if snapshotBodies[key]?[stream] != nil {
+                do throws(SnapshotReceiver.Failure) {
+                    try snapshotBodies[key]?[stream]?.feed(bytes)
+                } catch {
+                    snapshotBodies[key]?[stream]?.abandon()
+                    snapshotBodies[key]?[stream] = nil
+                    respond(handler, stream, 400, "\(error)\n")
+                }
+                return
+            }
             bodies[key]?[stream]?.body += bytes
         case .endStream(let stream):
+            if var receiver = snapshotBodies[key]?.removeValue(forKey: stream) {
+                receiveSnapshot(&receiver, handler, stream)
+                return
+            }
             serve(handler, stream)
         case .connectionClosed:
             bodies[key] = nil
+            for (_, var receiver) in snapshotBodies.removeValue(forKey: key) ?? [:] { receiver.abandon() }
             for peer in peers.values {
                 for (kind, writer) in peer.writers where writer.handler === handler { dropWriter(kind, of: peer) }
             }
         case .streamClosed(let stream, _):
             bodies[key]?[stream] = nil
+            if var receiver = snapshotBodies[key]?.removeValue(forKey: stream) { receiver.abandon() }
             for peer in peers.values {
                 for (kind, writer) in peer.writers where writer.handler === handler && writer.stream == stream {
                     dropWriter(kind, of: peer)
@@ -498,6 +581,41 @@ public final class Transport: @unchecked Sendable {
         if let body { try? handler.session.send(stream: stream, Array(body.utf8), endStream: true) }
     }
 
+    /// Raft's endpoints check the cluster ID (412, nothing delivered) and refuse removed
+    /// members (410 for streams, 403 otherwise); the member list, promotion and probes answer
+    /// anyone, as etcd's do. False when the request was answered with a refusal.
+    private func admit(_ handler: HTTP2ConnectionHandler, _ stream: Int32, _ headers: [HTTP2Header]) -> Bool {
+        let path = headers[":path"] ?? ""
+        if headers["x-etcd-cluster-id"] != PeerProtocol.id(configuration.clusterID) {
+            delegate?.transport(observed: .clusterIDMismatch(
+                remoteClusterID: headers["x-etcd-cluster-id"] ?? "", from: headers["x-server-from"] ?? ""))
+            respond(handler, stream, 412, "etcdserver: cluster ID mismatch\n")
+            return false
+        }
+        if let from = PeerProtocol.sender(of: headers, path: path), removedIDs.contains(from) {
+            if headers[":method"] == "GET" {
+                respond(handler, stream, 410, "removed member\n")
+            } else {
+                respond(handler, stream, 403, "cannot process message from removed member\n")
+            }
+            return false
+        }
+        return true
+    }
+
+    /// A snapshot body is complete: its bytes are on disk; raft gets the message.
+    private func receiveSnapshot(_ receiver: inout SnapshotReceiver, _ handler: HTTP2ConnectionHandler, _ stream: Int32) {
+        do throws(SnapshotReceiver.Failure) {
+            let message = try receiver.finish()
+            respond(handler, stream, 204)
+            if let peer = peers[message.from] { peer.receivedBytes += receiver.received }
+            delegate?.transport(receivedSnapshot: message)
+        } catch {
+            receiver.abandon()
+            respond(handler, stream, 400, "\(error)\n")
+        }
+    }
+
     private func serve(_ handler: HTTP2ConnectionHandler, _ stream: Int32) {
         guard let request = bodies[ObjectIdentifier(handler)]?[stream] else { return }
         let headers = request.headers
@@ -511,12 +629,7 @@ public final class Transport: @unchecked Sendable {
             respond(handler, stream, 200, "{\"health\":\"true\"}")
             return
         }
-        // Raft's endpoints check the cluster ID (412, nothing delivered); the member list,
-        // promotion and probes answer anyone, as etcd's do.
-        if path.hasPrefix(PeerProtocol.pipeline), headers["x-etcd-cluster-id"] != PeerProtocol.id(configuration.clusterID) {
-            delegate?.transport(observed: .clusterIDMismatch(
-                remoteClusterID: headers["x-etcd-cluster-id"] ?? "", from: headers["x-server-from"] ?? ""))
-            respond(handler, stream, 412, "etcdserver: cluster ID mismatch\n")
+        if path.hasPrefix(PeerProtocol.pipeline), !admit(handler, stream, headers) {
             bodies[ObjectIdentifier(handler)]?[stream] = nil
             return
         }
@@ -568,15 +681,7 @@ public final class Transport: @unchecked Sendable {
             if let from = headers["x-server-from"].flatMap({ PeerProtocol.parseID($0[...]) }) { peers[from]?.receivedBytes += request.body.count }
             delegate?.transport(received: message)
         case ("POST", PeerProtocol.snapshot):
-            var decoder = MessageStreamDecoder()
-            decoder.feed(request.body)
-            guard let frame = try? decoder.nextFrame(), let message = try? Message(serializedBytes: frame.payload),
-                  message.type == .msgSnap else {
-                respond(handler, stream, 400, "error reading raft message\n")
-                return
-            }
-            respond(handler, stream, 204)
-            delegate?.transport(receivedSnapshot: message, data: Array(request.body.dropFirst(8 + frame.payload.count)))
+            respond(handler, stream, 400, "error reading raft message: empty body\n")
         default:
             respond(handler, stream, 404, "404 page not found\n")
         }

@@ -31,7 +31,7 @@ struct TransportBench: ParsableCommand {
             }
             lock.unlock()
         }
-        func transport(receivedSnapshot message: Message, data: [UInt8]) {}
+        func transport(receivedSnapshot message: Message) {}
         func transport(peerUnreachable id: UInt64) {}
 
         var received: Int { lock.withLock { messages } }
@@ -39,7 +39,7 @@ struct TransportBench: ParsableCommand {
 
     final class Sink: TransportDelegate, @unchecked Sendable {
         func transport(received message: Message) {}
-        func transport(receivedSnapshot message: Message, data: [UInt8]) {}
+        func transport(receivedSnapshot message: Message) {}
         func transport(peerUnreachable id: UInt64) {}
     }
 

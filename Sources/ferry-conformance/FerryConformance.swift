@@ -7,7 +7,7 @@ struct FerryConformance: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry-conformance",
         abstract: "Runs Ferry against etcd 3.4's conformance material; prints each failure and `N passed, M failed`.",
-        subcommands: [Vectors.self, Streams.self, WALCases.self, SnapCases.self, DataDirs.self, WALKill.self, WALKillChild.self, Raft.self, KVTranscripts.self, Captures.self, Simulate.self, Cluster.self])
+        subcommands: [Vectors.self, Streams.self, WALCases.self, SnapCases.self, DataDirs.self, WALKill.self, WALKillChild.self, Raft.self, KVTranscripts.self, Captures.self, Simulate.self, Cluster.self, Lifecycle.self])
 }
 
 /// Prints a report and exits non-zero when anything failed.

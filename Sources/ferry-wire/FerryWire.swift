@@ -8,7 +8,7 @@ struct FerryWire: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry-wire",
         abstract: "Decode, encode, diff and inspect etcd 3.4 wire data: raft messages, WAL, snapshots, packet captures.",
-        subcommands: [Decode.self, Encode.self, Diff.self, WALTool.self, SnapTool.self, CaptureList.self, SequenceDiagramCommand.self])
+        subcommands: [Decode.self, Encode.self, Diff.self, WALTool.self, SnapTool.self, SnapshotTool.self, CaptureList.self, SequenceDiagramCommand.self])
 
     static func main() {
         do {

@@ -23,7 +23,9 @@ struct Ferry: ParsableCommand {
             ("name", member.name), ("data-dir", member.dataDir), ("listen-peer-urls", member.listenPeerURLs),
             ("listen-client-urls", member.listenClientURLs), ("heartbeat-interval", member.heartbeatInterval),
             ("election-timeout", member.electionTimeout), ("max-request-bytes", member.maxRequestBytes),
-            ("snapshot-count", member.snapshotCount),
+            ("snapshot-count", member.snapshotCount), ("max-snapshots", member.maxSnapshots), ("max-wals", member.maxWALs),
+            ("quota-backend-bytes", member.quotaBackendBytes),
+            ("strict-reconfig-check", clustering.strictReconfigCheck),
             ("initial-advertise-peer-urls", clustering.initialAdvertisePeerURLs), ("initial-cluster", clustering.initialCluster),
             ("initial-cluster-state", clustering.initialClusterState), ("initial-cluster-token", clustering.initialClusterToken),
             ("advertise-client-urls", clustering.advertiseClientURLs), ("pre-vote", clustering.preVote),
@@ -63,13 +65,13 @@ struct Ferry: ParsableCommand {
         let logger = Logger(label: "etcdserver")
         let server: MemberServer
         do {
-            server = try MemberServer.start(configuration, logger: logger)
+            server = try MemberServer.start(configuration, logger: logger, onRemoved: { ShutdownSignals.stop() })
         } catch {
             logger.critical("failed to start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
         ShutdownSignals.wait()
-        logger.info("received signal; shutting down")
+        logger.info("shutting down")
         server.stop()
     }
 }
@@ -89,6 +91,12 @@ struct MemberFlags: ParsableArguments {
     var maxRequestBytes: String?
     @Option(name: .customLong("snapshot-count"), help: "Number of committed transactions to trigger a snapshot to disk. (default: 100000)")
     var snapshotCount: String?
+    @Option(name: .customLong("max-snapshots"), help: "Maximum number of snapshot files to retain (0 is unlimited). (default: 5)")
+    var maxSnapshots: String?
+    @Option(name: .customLong("max-wals"), help: "Maximum number of wal files to retain (0 is unlimited). (default: 5)")
+    var maxWALs: String?
+    @Option(name: .customLong("quota-backend-bytes"), help: "Raise alarms when backend size exceeds the given quota (0 defaults to low space quota). (default: 0)")
+    var quotaBackendBytes: String?
 }
 
 struct ClusteringFlags: ParsableArguments {
@@ -104,6 +112,8 @@ struct ClusteringFlags: ParsableArguments {
     var advertiseClientURLs: String?
     @Option(name: .customLong("pre-vote"), help: "Enable to run an additional Raft election phase. (default: false)")
     var preVote: String?
+    @Option(name: .customLong("strict-reconfig-check"), help: "Reject reconfiguration requests that would cause quorum loss. (default: true)")
+    var strictReconfigCheck: String?
 }
 
 struct LoggingFlags: ParsableArguments {

@@ -1,7 +1,7 @@
 /// Go's flag syntax, which etcd's users write: `-name x` as well as `--name x`, and boolean
 /// flags given bare (`--pre-vote`) meaning true.
 enum GoFlagSyntax {
-    static let booleanFlags: Set<String> = ["pre-vote"]
+    static let booleanFlags: Set<String> = ["pre-vote", "strict-reconfig-check"]
 
     static func normalized(_ arguments: [String]) -> [String] {
         var out: [String] = []

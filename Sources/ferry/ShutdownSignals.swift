@@ -1,10 +1,11 @@
 import Dispatch
 import Foundation
 
-/// Blocks until SIGINT or SIGTERM arrives (Ctrl-C, or `kill`).
+/// Blocks until SIGINT or SIGTERM arrives (Ctrl-C, or `kill`), or the member asks to stop.
 enum ShutdownSignals {
+    private static let arrived = DispatchSemaphore(value: 0)
+
     static func wait() {
-        let arrived = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
@@ -16,4 +17,7 @@ enum ShutdownSignals {
         arrived.wait()
         withExtendedLifetime(sources) {}
     }
+
+    /// Ends `wait()` as a signal would.
+    static func stop() { arrived.signal() }
 }

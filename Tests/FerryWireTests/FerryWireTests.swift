@@ -120,3 +120,17 @@ private func run<C: ToolCommand>(_ type: C.Type, _ arguments: [String], stdin: S
     #expect(svg.contains(">MsgVote t2 i0</text>"))
     #expect(svg.contains(">MsgVoteResp t2 i0</text>"))
 }
+
+@Test func snapshotRestoreRefusesFilesWithoutTheirChecksumAndBadFlags() throws {
+    let directory = NSTemporaryDirectory() + "ferry-wire-restore-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let file = directory + "/bolt.db"
+    #expect(FileManager.default.createFile(atPath: file, contents: Data(repeating: 0, count: 4096)))
+    let damaged = try run(SnapshotRestoreCommand.self, [file, "--data-dir", directory + "/m1"])
+    #expect(damaged.status == 1)
+    #expect(damaged.text == "\(file): sha256 checksum not found [bytes: 4096]: not a snapshot saved from a Ferry member\n")
+    #expect(!FileManager.default.fileExists(atPath: directory + "/m1"))
+    #expect(throws: ToolError.self) { try run(SnapshotRestoreCommand.self, [file, "--initial-cluster", "other=http://127.0.0.1:1", "--data-dir", directory + "/m2"]) }
+    #expect(throws: ToolError.self) { try run(SnapshotRestoreCommand.self, [file, "--data-dir", directory]) }
+}

@@ -69,7 +69,31 @@ struct BootstrapTests {
         #expect(membership.clusterVersion == "3.4.0")
         #expect(try membership.apply(ConfChange(type: .confChangeRemoveNode, nodeID: 7)) == .removed(7))
         #expect(membership.removed == [7])
-        #expect(try membership.apply(change) == MembershipChange.none)
+        #expect(try membership.refusal(of: change) == .idRemoved)
+    }
+
+    @Test("a membership change is refused when applied as etcd's ValidateConfigurationChange refuses it")
+    func membershipRefusals() throws {
+        var membership = Membership()
+        let a = ClusterMember(id: 1, name: "a", peerURLs: ["http://127.0.0.1:1"])
+        _ = try membership.apply(ConfChange(type: .confChangeAddNode, nodeID: 1, context: Data(a.json.utf8)))
+        let sameURL = ClusterMember(id: 2, peerURLs: a.peerURLs)
+        #expect(try membership.refusal(of: ConfChange(type: .confChangeAddNode, nodeID: 2, context: Data(sameURL.json.utf8))) == .peerURLExists)
+        #expect(try membership.refusal(of: ConfChange(type: .confChangeAddNode, nodeID: 1, context: Data(a.json.utf8))) == .idExists)
+        #expect(try membership.refusal(of: ConfChange(type: .confChangeRemoveNode, nodeID: 9)) == .idNotFound)
+        let promoteA = ConfChange(type: .confChangeAddNode, nodeID: 1, context: Data(Membership.promotionContext(id: 1).utf8))
+        #expect(try membership.refusal(of: promoteA) == .memberNotLearner)
+        let learner = ClusterMember(id: 3, peerURLs: ["http://127.0.0.1:3"], isLearner: true)
+        let addLearner = ConfChange(type: .confChangeAddLearnerNode, nodeID: 3, context: Data(learner.json.utf8))
+        #expect(try membership.refusal(of: addLearner) == nil)
+        _ = try membership.apply(addLearner)
+        let second = ClusterMember(id: 4, peerURLs: ["http://127.0.0.1:4"], isLearner: true)
+        #expect(try membership.refusal(of: ConfChange(type: .confChangeAddLearnerNode, nodeID: 4, context: Data(second.json.utf8))) == .tooManyLearners)
+        let promote = ConfChange(type: .confChangeAddNode, nodeID: 3, context: Data(Membership.promotionContext(id: 3).utf8))
+        #expect(try membership.refusal(of: promote) == nil)
+        #expect(try membership.apply(promote) == .promoted(3))
+        #expect(membership.members[3]?.isLearner == false)
+        #expect(membership.members[3]?.peerURLs == learner.peerURLs)
     }
 
     @Test("a member's JSON keeps a 64-bit ID exact, and a snapshot round-trips membership and KV")
@@ -82,14 +106,17 @@ struct BootstrapTests {
         _ = membership.apply(Membership.versionRequest(requestID: 1, version: "3.4.0"))
         let kv = KVStateMachine()
         _ = kv.apply(InternalRaftRequest(header: RequestHeader(id: 1), put: PutRequest(key: Data("k".utf8), value: Data("v".utf8))))
-        let bytes = ServerSnapshot(membership: membership, kv: kv.snapshot()).encoded()
-        let back = try ServerSnapshot(decoding: bytes)
-        #expect(back.membership == membership)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let raftData = ServerSnapshot.raftData(membership)
+        try ServerSnapshot.writeKV(kv.snapshot(), directory: directory, index: 42)
         let restored = KVStateMachine()
-        try restored.restore(snapshot: back.kv)
+        #expect(try ServerSnapshot.load(raftData: raftData, index: 42, directory: directory, into: restored) == membership)
         #expect(restored.revision == kv.revision)
-        #expect(throws: MembershipError.self) { try ServerSnapshot(decoding: Array("garbage".utf8)) }
-        #expect(throws: MembershipError.self) { try ServerSnapshot(decoding: Array(bytes.prefix(20))) }
+        #expect(throws: MembershipError.self) { try ServerSnapshot.membership(fromRaftData: Array("garbage".utf8)) }
+        #expect(throws: MembershipError.self) { try ServerSnapshot.membership(fromRaftData: Array(raftData.prefix(20))) }
+        #expect(throws: SnapshotDBError.self) { try ServerSnapshot.load(raftData: raftData, index: 43, directory: directory, into: restored) }
     }
 
     @Test("request IDs carry the member's low 16 bits and count up")

@@ -14,17 +14,17 @@ final class Inbox: TransportDelegate, @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [Message] = []
     private var unreachable: [UInt64] = []
-    private var snapshots: [(Message, [UInt8])] = []
+    private var snapshots: [Message] = []
 
     func transport(received message: Message) { lock.withLock { messages.append(message) } }
-    func transport(receivedSnapshot message: Message, data: [UInt8]) { lock.withLock { snapshots.append((message, data)) } }
+    func transport(receivedSnapshot message: Message) { lock.withLock { snapshots.append(message) } }
     func transport(peerUnreachable id: UInt64) { lock.withLock { unreachable.append(id) } }
     private var snapshotReports: [(UInt64, Bool)] = []
     func transport(snapshotSentTo id: UInt64, succeeded: Bool) { lock.withLock { snapshotReports.append((id, succeeded)) } }
     var reports: [(UInt64, Bool)] { lock.withLock { snapshotReports } }
 
     var received: [Message] { lock.withLock { messages } }
-    var receivedSnapshots: [(Message, [UInt8])] { lock.withLock { snapshots } }
+    var receivedSnapshots: [Message] { lock.withLock { snapshots } }
     var unreachableCount: Int { lock.withLock { unreachable.count } }
 
     func waitFor(count: Int, seconds: Double = 20) -> Bool {
@@ -51,8 +51,10 @@ struct TransportTests {
         for i in 0..<count {
             let inbox = Inbox()
             let id = UInt64(i + 1)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("transport-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let transport = Transport(
-                configuration: .init(localID: id, clusterID: clusterIDs?[i] ?? 0x1000, peerURLs: []),
+                configuration: .init(localID: id, clusterID: clusterIDs?[i] ?? 0x1000, peerURLs: [], snapshotDirectory: directory),
                 eventLoop: group.next(), delegate: inbox)
             let port = try transport.start(host: "127.0.0.1", port: 0).wait()
             members.append(Member(id: id, transport: transport, inbox: inbox, port: port))
@@ -112,7 +114,7 @@ struct TransportTests {
         }
     }
 
-    @Test("before the stream is up messages go by pipeline; a snapshot of 64 MiB arrives intact")
+    @Test("before the stream is up messages go by pipeline; a snapshot of 64 MiB streams from file to file intact")
     func pipelineAndSnapshot() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
@@ -122,12 +124,15 @@ struct TransportTests {
         let data = (0..<(64 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let snap = Message(type: .msgSnap, to: 2, from: 1, term: 3,
                            snapshot: Snapshot(metadata: SnapshotMetadata(confState: ConfState(voters: [1, 2]), index: 100, term: 3)))
-        members[0].transport.sendSnapshot(snap, data: data)
+        let source = members[0].transport.configuration.snapshotDirectory + "/source.snap.db"
+        #expect(FileManager.default.createFile(atPath: source, contents: Data(data)))
+        members[0].transport.sendSnapshot(snap, file: source)
         let deadline = Date().addingTimeInterval(60)
         while members[1].inbox.receivedSnapshots.isEmpty && Date() < deadline { usleep(10_000) }
         let got = try #require(members[1].inbox.receivedSnapshots.first)
-        #expect(got.0 == snap)
-        #expect(got.1 == data)
+        #expect(got == snap)
+        let received = SnapshotFiles.dbPath(directory: members[1].transport.configuration.snapshotDirectory, index: 100)
+        #expect(FileManager.default.contents(atPath: received) == Data(data))
         while members[0].inbox.reports.isEmpty && Date() < deadline { usleep(10_000) }
         #expect(members[0].inbox.reports.first.map { $0.0 == 2 && $0.1 } == true)
     }

@@ -9,5 +9,7 @@
 #include "proto/mvccpb/kv.pb-c.h"
 #include "proto/raftpb/raft.pb-c.h"
 #include "proto/snappb/snap.pb-c.h"
+#include "proto/v3electionpb/v3election.pb-c.h"
+#include "proto/v3lockpb/v3lock.pb-c.h"
 #include "proto/walpb/record.pb-c.h"
 #endif

@@ -4,14 +4,15 @@ import KV
 import NIOCore
 import Wire
 
-/// What only the primary lessor (the leader's) can answer: keep-alives and remaining TTLs.
-/// The leader answers from its own lessor. Any other member asks the leader, as etcd's
-/// LeaseRenew and LeaseTimeToLive do, retrying until the request timeout: it waits for a
+/// What only the leader can answer: lease keep-alives and remaining TTLs (the primary
+/// lessor is the leader's), learner promotions (only the leader knows a learner's progress).
+/// The leader answers itself. Any other member asks the leader, as etcd's LeaseRenew,
+/// LeaseTimeToLive and PromoteMember do, retrying until the request timeout: it waits for a
 /// leader while none is known (then "no leader"), and asks the one it knows through the
 /// leader's own Lease service on its advertised client URL (etcd uses its peer URL), on one
 /// gRPC connection kept per leader. Touched on the node's loop only; the connection runs
 /// on that loop too.
-final class LeaseLeader: @unchecked Sendable {
+final class LeaderForwarder: @unchecked Sendable {
     let node: RaftNode
     /// The connection to the leader last asked, by member ID and URL.
     private var connection: (member: UInt64, url: String, client: EventLoopFuture<GRPCClient>)?
@@ -19,7 +20,7 @@ final class LeaseLeader: @unchecked Sendable {
     /// Marks a request one member passed to the member it took for the leader. A member that
     /// is not the leader answers such a request with an error (the asker tries again) rather
     /// than passing it on, so two members with different ideas of the leader cannot bounce it.
-    static let forwardedHeader = "ferry-lease-forwarded"
+    static let forwardedHeader = "ferry-forwarded"
 
     static func isForwarded(_ headers: [HTTP2Header]) -> Bool { headers[forwardedHeader] != nil }
 
@@ -51,7 +52,7 @@ final class LeaseLeader: @unchecked Sendable {
 
     // MARK: Asking the leader
 
-    private func ask<Request: WireMessage, Response: WireMessage>(_ path: String, _ request: Request) -> EventLoopFuture<Response> {
+    func ask<Request: WireMessage, Response: WireMessage>(_ path: String, _ request: Request) -> EventLoopFuture<Response> {
         let promise = node.eventLoop.makePromise(of: [UInt8].self)
         attempt(path, request.serializedBytes(), deadline: .now() + node.options.requestTimeout, promise)
         return promise.futureResult.flatMapThrowing { bytes in
@@ -83,16 +84,25 @@ final class LeaseLeader: @unchecked Sendable {
                 promise.succeed(answer)
             case .failure(let error):
                 // The client's own statuses ("grpc: ...") mean the connection is gone or never
-                // was: the next try reconnects. A status from the leader keeps the connection.
+                // was: the next try reconnects. A status from the leader keeps the connection,
+                // and is the answer unless it says the asked member no longer leads.
                 if let status = error as? GRPCStatus, status.message.hasPrefix("grpc:"), connection?.member == member {
                     connection = nil
+                } else if let status = error as? GRPCStatus, !Self.meansNotLeader(status) {
+                    return promise.fail(status)
                 }
-                node.logger.debug("asking the leader about a lease failed; trying again", metadata: [
+                node.logger.debug("asking the leader failed; trying again", metadata: [
                     "leader": "\(hex(member))", "url": "\(url)", "error": "\(error)",
                 ])
                 retry(after: node.options.tick, path, bytes, deadline, promise)
             }
         }
+    }
+
+    /// The answers of a member that was asked as the leader but does not lead (any more).
+    static func meansNotLeader(_ status: GRPCStatus) -> Bool {
+        status == ServerError.notLeader.status || status == ServerError.kv(.notPrimary).status
+            || status == ServerError.noLeader.status || status == ServerError.leaderChanged.status
     }
 
     private func retry(after delay: TimeAmount, _ path: String, _ bytes: [UInt8], _ deadline: NIODeadline, _ promise: EventLoopPromise<[UInt8]>) {

@@ -1,0 +1,91 @@
+import Foundation
+import GRPC
+import NIOCore
+import Wire
+
+/// etcd's `etcdserverpb.Cluster` service: the member list, and membership changes proposed
+/// as raft conf changes with etcd's checks before proposing (--strict-reconfig-check) and
+/// its validation when applying (`Membership.refusal(of:)`).
+struct ClusterService {
+    let node: RaftNode
+    let leader: LeaderForwarder
+    let checks: ReconfigurationChecks
+
+    init(node: RaftNode, strictReconfigCheck: Bool) {
+        self.node = node
+        leader = LeaderForwarder(node: node)
+        checks = ReconfigurationChecks(node: node, strict: strictReconfigCheck)
+    }
+
+    var methods: [String: GRPCMethod] {
+        let node = node
+        let leader = leader
+        let checks = checks
+        return [
+            "/etcdserverpb.Cluster/MemberList": GRPCServer.unary { (_: MemberListRequest, reply) in
+                node.eventLoop.submit {
+                    MemberListResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                }.whenComplete { reply($0.mapError(KVService.status)) }
+            },
+            "/etcdserverpb.Cluster/MemberAdd": GRPCServer.unary { (request: MemberAddRequest, reply: @escaping @Sendable (Result<MemberAddResponse, GRPCStatus>) -> Void) in
+                guard !request.peerURLs.isEmpty, request.peerURLs.allSatisfy({ (try? PeerURL.check($0, flag: "")) != nil }) else {
+                    return reply(.failure(ServerError.membership(.badURLs).status))
+                }
+                // etcd names a member added through the API by its URLs and the time of adding.
+                let id = ClusterIdentity.memberID(peerURLs: request.peerURLs, clusterToken: "", addedAt: Date())
+                let member = ClusterMember(id: id, peerURLs: request.peerURLs, isLearner: request.isLearner)
+                let change = ConfChange(type: request.isLearner ? .confChangeAddLearnerNode : .confChangeAddNode,
+                                        nodeID: id, context: Data(member.json.utf8))
+                checks.mayAdd(member).flatMap { node.proposeConfChange(change) }.map {
+                    MemberAddResponse(header: node.header(revision: node.kv.revision),
+                                      member: Member(id: id, peerURLs: member.peerURLs, isLearner: member.isLearner),
+                                      members: Self.members(node))
+                }.whenComplete { reply($0.mapError(KVService.status)) }
+            },
+            "/etcdserverpb.Cluster/MemberRemove": GRPCServer.unary { (request: MemberRemoveRequest, reply) in
+                checks.mayRemove(request.id).flatMap {
+                    node.proposeConfChange(ConfChange(type: .confChangeRemoveNode, nodeID: request.id))
+                }.map {
+                    MemberRemoveResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                }.whenComplete { reply($0.mapError(KVService.status)) }
+            },
+            "/etcdserverpb.Cluster/MemberUpdate": GRPCServer.unary { (request: MemberUpdateRequest, reply: @escaping @Sendable (Result<MemberUpdateResponse, GRPCStatus>) -> Void) in
+                guard request.peerURLs.allSatisfy({ (try? PeerURL.check($0, flag: "")) != nil }) else {
+                    return reply(.failure(ServerError.membership(.badURLs).status))
+                }
+                let member = ClusterMember(id: request.id, peerURLs: request.peerURLs)
+                node.proposeConfChange(ConfChange(type: .confChangeUpdateNode, nodeID: request.id, context: Data(member.json.utf8))).map {
+                    MemberUpdateResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                }.whenComplete { reply($0.mapError(KVService.status)) }
+            },
+            "/etcdserverpb.Cluster/MemberPromote": { call in
+                let forwarded = LeaderForwarder.isForwarded(call.headers)
+                GRPCServer.unary { (request: MemberPromoteRequest, reply) in
+                    node.eventLoop.flatSubmit { () -> EventLoopFuture<MemberPromoteResponse> in
+                        guard node.role == .leader else {
+                            // Only the leader knows how far the learner is: ask it, as etcd does.
+                            if forwarded { return node.eventLoop.makeFailedFuture(ServerError.notLeader) }
+                            return leader.ask("/etcdserverpb.Cluster/MemberPromote", request).map { (response: MemberPromoteResponse) in
+                                var response = response
+                                response.header = node.header(revision: node.kv.revision)
+                                return response
+                            }
+                        }
+                        let change = ConfChange(type: .confChangeAddNode, nodeID: request.id,
+                                                context: Data(Membership.promotionContext(id: request.id).utf8))
+                        return checks.mayPromote(request.id).flatMap { node.proposeConfChange(change) }.map {
+                            MemberPromoteResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                        }
+                    }.whenComplete { reply($0.mapError(KVService.status)) }
+                }(call)
+            },
+        ]
+    }
+
+    /// The members as the API lists them. On the node's loop.
+    static func members(_ node: RaftNode) -> [Member] {
+        node.membership.sorted.map {
+            Member(id: $0.id, name: $0.name, peerURLs: $0.peerURLs, clientURLs: $0.clientURLs, isLearner: $0.isLearner)
+        }
+    }
+}

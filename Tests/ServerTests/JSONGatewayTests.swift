@@ -1,0 +1,196 @@
+import Foundation
+import GRPC
+import NIOCore
+import NIOPosix
+import Testing
+import Wire
+@testable import Server
+
+/// Raw HTTP/1.1 on a new connection to `port`: what came back until the server closed it,
+/// with the Date header's value blanked; `timedOut` when it had to be closed from here.
+func rawHTTP(_ request: String, port: Int, group: EventLoopGroup, wait: TimeAmount = .seconds(5)) async throws -> (reply: String, timedOut: Bool) {
+    let collector = ReplyCollector(closed: group.next().makePromise())
+    let channel = try await ClientBootstrap(group: collector.closed.futureResult.eventLoop)
+        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }
+        .connect(host: "127.0.0.1", port: port).get()
+    try await channel.writeAndFlush(ByteBuffer(string: request))
+    channel.eventLoop.scheduleTask(in: wait) {
+        collector.timedOut = true
+        channel.close(promise: nil)
+    }
+    try await collector.closed.futureResult.get()
+    let (reply, timedOut) = try await channel.eventLoop.submit { (collector.reply, collector.timedOut) }.get()
+    return (reply.replacingOccurrences(of: #"Date: [^\r]*"#, with: "Date: -", options: .regularExpression), timedOut)
+}
+
+/// A POST of `body` to `path`, asking to close the connection after the answer.
+func gatewayPost(_ path: String, _ body: String, version: String = "HTTP/1.1") -> String {
+    "POST \(path) \(version)\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+}
+
+/// A client port with the JSON gateway in front of made-up gRPC methods of etcd's names.
+final class JSONGatewayFixture: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let listener: Channel
+    var port: Int { listener.localAddress!.port! }
+
+    init() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        self.group = group
+        let grpc = GRPCServer(methods: [
+            // Answers with what it was asked, so the test sees the request's decoding too.
+            "/etcdserverpb.KV/Range": GRPCServer.unary { (request: RangeRequest, reply: @escaping @Sendable (Result<RangeResponse, GRPCStatus>) -> Void) in
+                reply(.success(RangeResponse(header: ResponseHeader(clusterID: 1, memberID: 2, revision: 3, raftTerm: 4),
+                                             kvs: [KeyValue(key: request.key, lease: request.limit)], count: 1)))
+            },
+            "/etcdserverpb.KV/Put": GRPCServer.unary { (_: PutRequest, reply: @escaping @Sendable (Result<PutResponse, GRPCStatus>) -> Void) in
+                reply(.failure(GRPCStatus(code: 3, message: "etcdserver: key is not provided")))
+            },
+            // Ferry's Watch: a created response for each create; the client's end ends the call.
+            "/etcdserverpb.Watch/Watch": { call in
+                call.onMessage = { bytes in
+                    guard case .createRequest(let create)? = (try? WatchRequest(serializedBytes: bytes))?.requestUnion else { return }
+                    call.send(WatchResponse(watchID: Int64(create.key.count), created: true).serializedBytes())
+                }
+                call.onEnd = { call.finish(.ok) }
+            },
+            "/etcdserverpb.Lease/LeaseKeepAlive": { call in
+                call.onMessage = { bytes in
+                    guard let request = try? LeaseKeepAliveRequest(serializedBytes: bytes) else { return }
+                    call.send(LeaseKeepAliveResponse(id: request.id, ttl: 60).serializedBytes())
+                }
+                call.onEnd = { call.finish(.ok) }
+            },
+        ])
+        listener = try await ClientPort.start(group: group, host: "127.0.0.1", port: 0, grpc: grpc, jsonGateway: true) { head, _ in
+            group.next().makeSucceededFuture((status: .ok, contentType: "text/plain", body: "http1 \(head.uri)\n"))
+        }.get()
+    }
+
+    func exchange(_ request: String, wait: TimeAmount = .seconds(5)) async throws -> (reply: String, timedOut: Bool) {
+        try await rawHTTP(request, port: port, group: group, wait: wait)
+    }
+
+    func shutdown() async throws {
+        try await listener.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+@Suite("JSON gateway: etcd's HTTP answers over a real socket")
+struct JSONGatewayTests {
+    static let cors = "Access-Control-Allow-Headers: accept, content-type, authorization\r\n"
+        + "Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE\r\nAccess-Control-Allow-Origin: *\r\n"
+
+    @Test("a unary call: the request read from JSON (an int64 past a Double's precision too), the answer as etcd writes it")
+    func unary() async throws {
+        let fixture = try await JSONGatewayFixture()
+        let (reply, timedOut) = try await fixture.exchange(gatewayPost("/v3/kv/range", #"{"key":"Zm9v","limit":9007199254740993} trailing"#))
+        #expect(!timedOut)
+        let body = #"{"header":{"cluster_id":"1","member_id":"2","revision":"3","raft_term":"4"},"kvs":[{"key":"Zm9v","lease":"9007199254740993"}],"count":"1"}"#
+        #expect(reply == "HTTP/1.1 200 OK\r\n" + Self.cors + "Content-Type: application/json\r\nGrpc-Metadata-Content-Type: application/grpc\r\n"
+            + "Date: -\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+        let (beta, _) = try await fixture.exchange(gatewayPost("/v3beta/kv/range", #"{"key":"Zm9v"}"#))
+        #expect(beta.hasPrefix("HTTP/1.1 200 OK\r\n") && beta.hasSuffix(#""kvs":[{"key":"Zm9v"}],"count":"1"}"#))
+        try await fixture.shutdown()
+    }
+
+    @Test("a gRPC error: its HTTP status, the error body, the trailer metadata in a chunked trailer")
+    func grpcError() async throws {
+        let fixture = try await JSONGatewayFixture()
+        let (reply, _) = try await fixture.exchange(gatewayPost("/v3/kv/put", #"{"key":"Zm9v"}"#))
+        let body = #"{"error":"etcdserver: key is not provided","message":"etcdserver: key is not provided","code":3}"#
+        #expect(reply == "HTTP/1.1 400 Bad Request\r\n" + Self.cors + "Content-Type: application/json\r\nTrailer: Grpc-Trailer-Content-Type\r\n"
+            + "Date: -\r\nConnection: close\r\ntransfer-encoding: chunked\r\n\r\n"
+            + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\nGrpc-Trailer-Content-Type: application/grpc\r\n\r\n")
+        // HTTP/1.0 has no chunks and no trailers: the body ends with the connection.
+        let (old, _) = try await fixture.exchange(gatewayPost("/v3/kv/put", "{}", version: "HTTP/1.0"))
+        #expect(old.hasPrefix("HTTP/1.0 400 Bad Request\r\n") && old.hasSuffix("Date: -\r\n\r\n" + body))
+        try await fixture.shutdown()
+    }
+
+    @Test("a body that is no request: 400 with the reason, before any call")
+    func badJSON() async throws {
+        let fixture = try await JSONGatewayFixture()
+        let (cut, _) = try await fixture.exchange(gatewayPost("/v3/kv/range", #"{"key":"Zm9v""#))
+        #expect(cut.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(cut.hasSuffix("Content-Length: 62\r\nConnection: close\r\n\r\n" + #"{"error":"unexpected EOF","message":"unexpected EOF","code":3}"#))
+        let (array, _) = try await fixture.exchange(gatewayPost("/v3/kv/range", "[]"))
+        let message = "json: cannot unmarshal array into Go value of type map[string]json.RawMessage"
+        #expect(array.hasSuffix(#"{"error":"\#(message)","message":"\#(message)","code":3}"#))
+        let (wrongType, _) = try await fixture.exchange(gatewayPost("/v3/kv/range", #"{"key":12}"#))
+        #expect(wrongType.hasPrefix("HTTP/1.1 400 Bad Request\r\n") && wrongType.contains(#""code":3}"#))
+        try await fixture.shutdown()
+    }
+
+    @Test("other methods and paths: 405, 404, OPTIONS, and the rest to the next handler on the same connection")
+    func routing() async throws {
+        let fixture = try await JSONGatewayFixture()
+        let (get, _) = try await fixture.exchange("GET /v3/kv/range HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(get == "HTTP/1.1 405 Method Not Allowed\r\n" + Self.cors + "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+            + "Date: -\r\nContent-Length: 19\r\nConnection: close\r\n\r\nMethod Not Allowed\n")
+        let (unknown, _) = try await fixture.exchange(gatewayPost("/v3/kv/nothing", "{}"))
+        #expect(unknown.hasPrefix("HTTP/1.1 404 Not Found\r\n") && unknown.hasSuffix("\r\n\r\nNot Found\n"))
+        let (options, _) = try await fixture.exchange("OPTIONS /v3/kv/range HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(options == "HTTP/1.1 200 OK\r\n" + Self.cors + "Date: -\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        let (both, timedOut) = try await fixture.exchange(
+            "POST /v3/kv/range HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(!timedOut)
+        #expect(both.contains(#""count":"1"}HTTP/1.1 200 OK"#) && both.hasSuffix("http1 /health\n"))
+        try await fixture.shutdown()
+    }
+
+    @Test("Watch: each response a {\"result\":...} line as it comes; the stream stays open after the body")
+    func watchStream() async throws {
+        let fixture = try await JSONGatewayFixture()
+        let body = #"{"create_request":{"key":"YQ=="}} {"create_request":{"key":"YWI="}}"#
+        let (reply, timedOut) = try await fixture.exchange(gatewayPost("/v3/watch", body), wait: .milliseconds(500))
+        #expect(timedOut)
+        let first = #"{"result":{"watch_id":"1","created":true}}"# + "\n"
+        let second = #"{"result":{"watch_id":"2","created":true}}"# + "\n"
+        #expect(reply.hasPrefix("HTTP/1.1 200 OK\r\n" + Self.cors + "Content-Type: application/json\r\nGrpc-Metadata-Content-Type: application/grpc\r\n"
+            + "Date: -\r\nConnection: close\r\ntransfer-encoding: chunked\r\n\r\n"))
+        #expect(reply.contains(first) && reply.contains(second) && !reply.hasSuffix("0\r\n\r\n"))
+        // A first value that is no WatchRequest fails the call as the gateway's own error.
+        let (bad, _) = try await fixture.exchange(gatewayPost("/v3/watch", "[1]"))
+        #expect(bad.hasPrefix("HTTP/1.1 500 Internal Server Error\r\n") && bad.hasSuffix(#""code":2}"#))
+        try await fixture.shutdown()
+    }
+
+    @Test("LeaseKeepAlive: one line per request, and the end of the body ends the answer")
+    func keepAliveStream() async throws {
+        let fixture = try await JSONGatewayFixture()
+        let (reply, timedOut) = try await fixture.exchange(gatewayPost("/v3/lease/keepalive", #"{"ID":"42"}{"ID":"43"}"#))
+        #expect(!timedOut)
+        let lines = #"{"result":{"ID":"42","TTL":"60"}}"# + "\n" + #"{"result":{"ID":"43","TTL":"60"}}"# + "\n"
+        #expect(reply.replacingOccurrences(of: #"\r\n[0-9a-f]+\r\n"#, with: "", options: .regularExpression).contains(lines))
+        #expect(reply.hasSuffix("0\r\n\r\n"))
+        try await fixture.shutdown()
+    }
+
+    @Test("a real member: Put, Range and Watch through the gateway reach its KV and Watch services")
+    func member() async throws {
+        let directory = NSTemporaryDirectory() + "ferry-gateway-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let (server, client) = try await MemberServerTests.start(directory, group: group)
+        let warm = try await MemberServerTests().put(client, "warm", "up")  // waits for the leader
+        let port = try #require(server.clientChannels.first?.localAddress?.port)
+        let (cluster, member, term) = (server.node.options.clusterID, server.node.options.memberID, warm.header?.raftTerm ?? 0)
+        let header = { (revision: Int) in #"{"cluster_id":"\#(cluster)","member_id":"\#(member)","revision":"\#(revision)","raft_term":"\#(term)"}"# }
+
+        let (put, _) = try await rawHTTP(gatewayPost("/v3/kv/put", #"{"key":"Zm9v","value":"YmFy"}"#), port: port, group: group)
+        #expect(put.hasSuffix("\r\n\r\n" + #"{"header":"# + header(3) + "}"))
+        let (range, _) = try await rawHTTP(gatewayPost("/v3/kv/range", #"{"key":"Zm9v"}"#), port: port, group: group)
+        #expect(range.hasSuffix("\r\n\r\n" + #"{"header":"# + header(3)
+            + #","kvs":[{"key":"Zm9v","create_revision":"3","mod_revision":"3","version":"1","value":"YmFy"}],"count":"1"}"#))
+        let watch = #"{"create_request":{"key":"Zm9v","start_revision":"3"}}"#
+        let (events, _) = try await rawHTTP(gatewayPost("/v3/watch", watch), port: port, group: group, wait: .milliseconds(500))
+        #expect(events.contains(#""created":true}}"#))
+        #expect(events.contains(#""events":[{"kv":{"key":"Zm9v","create_revision":"3","mod_revision":"3","version":"1","value":"YmFy"}}]}}"#))
+
+        try await client.close().get()
+        server.stop()
+        try await group.shutdownGracefully()
+    }
+}

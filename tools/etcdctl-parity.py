@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""One etcdctl 3.4 session run against a fresh three-member etcd 3.4.23 cluster and against a
+fresh three-member Ferry cluster, on the same ports one after the other; the two transcripts
+must be equal after masking only what must differ (IDs, versions, sizes, times, raft term and
+index, which member leads, and the order of lines printed per member by --cluster commands).
+
+usage: tools/etcdctl-parity.py --ferry .build/release/ferry [--etcd /usr/bin/etcd]
+       [--etcdctl /usr/bin/etcdctl] [--base-port 29000] [--keep DIR] [--check-perf]
+Exit status 0 when the transcripts match; the difference is printed otherwise.
+"""
+import argparse
+import difflib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+NAMES = ["p1", "p2", "p3"]
+SORTED = "   [lines compared sorted]"
+
+
+class Cluster:
+    def __init__(self, binary, work, base, etcdctl):
+        self.binary, self.work, self.base, self.etcdctl = binary, work, base, etcdctl
+        self.procs = []
+
+    def client(self, i):
+        return f"127.0.0.1:{self.base + 1 + i}"
+
+    def peer(self, i):
+        return f"http://127.0.0.1:{self.base + 11 + i}"
+
+    @property
+    def endpoints(self):
+        return ",".join(self.client(i) for i in range(3))
+
+    def start(self):
+        cluster = ",".join(f"{NAMES[i]}={self.peer(i)}" for i in range(3))
+        for i in range(3):
+            log = open(os.path.join(self.work, f"{NAMES[i]}.log"), "ab")
+            args = [self.binary, "--name", NAMES[i], "--data-dir", os.path.join(self.work, NAMES[i]),
+                    "--listen-client-urls", "http://" + self.client(i), "--advertise-client-urls", "http://" + self.client(i),
+                    "--listen-peer-urls", self.peer(i), "--initial-advertise-peer-urls", self.peer(i),
+                    "--initial-cluster", cluster, "--initial-cluster-token", "parity", "--initial-cluster-state", "new",
+                    "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap"]
+            if "ferry" in os.path.basename(self.binary):
+                args = args[:-2]  # Ferry logs etcd's zap JSON lines without being asked
+            self.procs.append(subprocess.Popen(args, stdout=log, stderr=log, cwd=self.work))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            r = subprocess.run([self.etcdctl, "--endpoints", self.endpoints, "endpoint", "health"],
+                               capture_output=True, text=True, env=ctl_env())
+            if r.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"{self.binary}: cluster not healthy in 20 s")
+
+    def stop(self):
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        self.procs = []
+
+
+def ctl_env():
+    env = dict(os.environ)
+    env["ETCDCTL_API"] = "3"
+    return env
+
+
+class Session:
+    """Runs etcdctl commands and records what a user would see."""
+
+    def __init__(self, cluster, scratch):
+        self.cluster, self.scratch = cluster, scratch
+        self.lines = []
+        self.started = time.time()
+
+    def ctl(self, *args, endpoint=0, stdin=None, sort=False, timeout=15, show_stdin=True):
+        endpoints = self.cluster.endpoints if endpoint is None else self.cluster.client(endpoint)
+        r = subprocess.run([self.cluster.etcdctl, "--endpoints", endpoints, *args], input=stdin, capture_output=True,
+                           text=True, env=ctl_env(), timeout=timeout, cwd=self.scratch)
+        out = r.stdout.splitlines()
+        err = [log_message(line) for line in r.stderr.splitlines()]
+        shown = (" <<< " + stdin.replace("\n", "\\n") if show_stdin else f" <<< ({len(stdin)} bytes)") if stdin else ""
+        # Lines printed per member in arrival order (and lists ordered by member ID) are
+        # compared sorted, after masking.
+        self.lines.append("$ etcdctl " + " ".join(args) + shown + (SORTED if sort else ""))
+        self.lines += ["  " + line for line in out] + ["  ! " + line for line in err] + [f"  exit {r.returncode}"]
+        return r
+
+    def background(self, *args, endpoint=0):
+        return subprocess.Popen([self.cluster.etcdctl, "--endpoints", self.cluster.client(endpoint), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ctl_env(), cwd=self.scratch)
+
+    def collect(self, title, proc, wait=None):
+        if wait is None:
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=wait or 10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        self.lines.append(f"$ {title}")
+        self.lines += ["  " + log_message(line) for line in out.splitlines()]
+
+    def note(self, line):
+        self.lines.append(f"# {line}")
+
+
+def log_message(line):
+    """etcdctl's own zap log lines: only their message and the fields that are no time or size."""
+    if line.startswith("{"):
+        try:
+            entry = json.loads(line)
+            keep = {k: v for k, v in entry.items() if k not in ("ts", "caller", "took", "size", "etcd-version", "level")}
+            return "log " + json.dumps(keep, sort_keys=True)
+        except ValueError:
+            pass
+    return line
+
+
+def script(s):
+    """The session: every service etcdctl reaches, with good and bad input."""
+    c = s.cluster
+    s.ctl("put", "a", "1")
+    s.ctl("put", "b", "2")
+    s.ctl("put", "c", "3", "--prev-kv")
+    s.ctl("put", "c", "33", "--prev-kv", "-w", "json")
+    s.ctl("get", "a")
+    s.ctl("get", "a", "c")
+    s.ctl("get", "", "--prefix", "--keys-only")
+    s.ctl("get", "a", "--from-key", "--limit", "2")
+    s.ctl("get", "", "--prefix", "--sort-by", "VALUE", "--order", "DESCEND", "--print-value-only")
+    s.ctl("get", "c", "--rev", "4")
+    s.ctl("get", "b", "--consistency", "s", endpoint=1)
+    s.ctl("get", "c", "-w", "json")
+    s.ctl("get", "c", "-w", "fields")
+    watch = s.background("watch", "w", "--prefix", "--prev-kv")
+    time.sleep(0.5)
+    s.ctl("put", "w1", "x")
+    s.ctl("put", "w1", "y")
+    s.ctl("del", "w1", "--prev-kv")
+    s.collect("etcdctl watch w --prefix --prev-kv (in the background, interrupted)", watch)
+    s.ctl("txn", stdin='value("a") = "1"\n\nput a 11\nget b\n\nput a 0\n\n')
+    s.ctl("txn", "-w", "json", stdin='value("a") = "1"\n\nput a 12\n\nget a\n\n')
+    s.ctl("del", "b")
+    s.ctl("get", "", "--prefix")
+    history = s.background("watch", "a", "--rev", "1")
+    s.collect("etcdctl watch a --rev 1 (history, interrupted)", history, wait=None)
+    s.ctl("compaction", "5")
+    s.ctl("get", "a", "--rev", "3")
+    s.ctl("get", "a", "--rev", "999")
+    s.ctl("endpoint", "hashkv", "--cluster", sort=True, endpoint=0)
+    s.ctl("endpoint", "health", "--cluster", sort=True)
+    s.ctl("endpoint", "status", "--cluster", sort=True)
+    s.ctl("endpoint", "status", "--cluster", "-w", "table", sort=True)
+    s.ctl("lease", "grant", "60")
+    lease = s.lines[-2].split()[1] if s.lines[-2].startswith("  lease ") else "0"
+    s.ctl("put", "leased", "v", "--lease", lease)
+    s.ctl("lease", "keep-alive", "--once", lease)
+    s.ctl("lease", "timetolive", lease, "--keys")
+    s.ctl("lease", "list")
+    s.ctl("lease", "revoke", lease)
+    s.ctl("get", "leased")
+    s.ctl("lease", "revoke", "1234")
+    s.ctl("lease", "timetolive", "1234")
+    s.ctl("put", "x", "y", "--lease", "1234")
+    s.ctl("put", "big", stdin="v" * (1600 * 1024), show_stdin=False)
+    s.ctl("put", "bigger", stdin="v" * (2 * 1024 * 1024), show_stdin=False)
+    s.ctl("get", "c", "a")
+    s.ctl("del", "c", "a")
+    s.ctl("member", "list", sort=True)
+    time.sleep(max(0.0, s.started + 6 - time.time()))  # etcd refuses changes until peers are connected 5 s
+    s.ctl("member", "add", "learner", "--learner", "--peer-urls", f"http://127.0.0.1:{c.base + 19}")
+    learner = next((l.split()[1] for l in s.lines if l.startswith("  Member ") and " added " in l), "0")
+    s.ctl("member", "list", sort=True)
+    s.ctl("member", "promote", learner)
+    s.ctl("member", "remove", learner)
+    s.ctl("member", "remove", learner)
+    s.ctl("member", "promote", "1234")
+    status = subprocess.run([c.etcdctl, "--endpoints", c.endpoints, "endpoint", "status", "-w", "json"],
+                            capture_output=True, text=True, env=ctl_env())
+    members = json.loads(status.stdout)
+    leader = members[0]["Status"]["leader"]
+    follower = next(m["Status"]["header"]["member_id"] for m in members if m["Status"]["header"]["member_id"] != leader)
+    leader_index = next(i for i, m in enumerate(members) if m["Status"]["header"]["member_id"] == leader)
+    s.ctl("move-leader", format(follower, "x"), endpoint=leader_index)
+    first = s.background("lock", "mutex", "--", "sh", "-c", "echo first holds; sleep 1; echo first releases")
+    time.sleep(0.4)
+    second = s.background("lock", "mutex", "--", "sh", "-c", "echo second holds", endpoint=1)
+    s.collect("etcdctl lock mutex -- (first contender)", first, wait=10)
+    s.collect("etcdctl lock mutex -- (second contender, waits for the first)", second, wait=10)
+    one = s.background("elect", "race", "one")
+    time.sleep(0.4)
+    two = s.background("elect", "race", "two", endpoint=1)
+    time.sleep(0.4)
+    observe = s.background("elect", "race", "--listen", endpoint=2)
+    time.sleep(0.5)
+    s.collect("etcdctl elect race one (interrupted: resigns)", one)
+    time.sleep(0.5)
+    s.collect("etcdctl elect race two (leads after one resigns, interrupted)", two)
+    s.collect("etcdctl elect race --listen", observe)
+    s.ctl("snapshot", "save", "snap.db")
+    s.ctl("alarm", "list")
+    s.ctl("defrag", "--cluster", sort=True)
+    s.ctl("user", "list")
+    s.ctl("role", "list")
+    s.ctl("auth", "disable")
+
+
+def masks(text):
+    rules = [
+        (r"endpoint://client-[0-9a-f-]+/", "endpoint://client-<uuid>/"),
+        (r"\b[0-9a-f]{16}\b", "<id>"),                      # member, cluster, lease IDs in hex
+        (r"\b[0-9a-f]{14,15}\b", "<id>"),
+        (r'("(?:cluster_id|member_id|ID|id|leader|raft_term|raft_index|raftIndex|raftTerm|raftAppliedIndex|dbSize|dbSizeInUse|hash_revision|compact_revision)":)\s*"?\d+"?', r"\1<n>"),
+        (r"\b\d{17,20}\b", "<id>"),                          # IDs in decimal
+        (r"3\.4\.\d+", "<version>"),
+        (r"\b\d+(\.\d+)? ?(kB|MB|B)\b", "<size>"),
+        (r"\|\s+(true|false) \|(\s+)(true|false) \|", r"| <leader> |\2\3 |"),       # status table: who leads
+        (r", (true|false), (true|false), \d+, \d+, \d+, ", r", <leader>, \2, <term>, <index>, <applied>, "),
+        (r"took = [^\s,]+", "took = <t>"),
+        (r"\d+(\.\d+)?(ms|µs|s)\b", "<t>"),
+        (r"(ttl|TTL)\((\d+)s\)", r"\1(<ttl>)"),
+        (r"remaining\(\d+s\)", "remaining(<ttl>)"),
+        (r"with TTL\(\d+s\)", "with TTL(<ttl>)"),
+    ]
+    out = []
+    block = None
+    for line in text.splitlines():
+        for pattern, replacement in rules:
+            line = re.sub(pattern, replacement, line)
+        if line.startswith("  |") and "<id>" in line:
+            # table rows: raft term, index and applied index columns
+            line = re.sub(r"\|\s*\d+\s*\|\s*\d+\s*\|\s*\d+\s*\|", "| <term> | <index> | <applied> |", line)
+        if line.startswith('  ETCD_INITIAL_CLUSTER="'):
+            # etcdctl lists the members in ID order
+            members = line[len('  ETCD_INITIAL_CLUSTER="'):-1].split(",")
+            line = '  ETCD_INITIAL_CLUSTER="' + ",".join(sorted(members)) + '"'
+        if block is not None and (line.startswith("$") or line.startswith("  exit")):
+            out += sorted(block)
+            block = None
+        out.append(line)
+        if line.startswith("$") and line.endswith(SORTED):
+            block = []
+            out.pop()
+            out.append(line)
+            continue
+        if block is not None:
+            block.append(out.pop())
+    if block:
+        out += sorted(block)
+    return out
+
+
+def run(binary, args, work, etcdctl):
+    os.makedirs(work)
+    scratch = os.path.join(work, "scratch")
+    os.makedirs(scratch)
+    cluster = Cluster(binary, work, args.base_port, etcdctl)
+    cluster.start()
+    session = Session(cluster, scratch)
+    try:
+        script(session)
+        if args.check_perf and "ferry" in os.path.basename(binary):
+            r = subprocess.run([etcdctl, "--endpoints", cluster.endpoints, "check", "perf"], capture_output=True, text=True, env=ctl_env())
+            print(f"check perf against {binary}: exit {r.returncode}: {r.stdout.strip().splitlines()[-1:]}")
+            if r.returncode != 0:
+                session.note("check perf failed")
+    finally:
+        cluster.stop()
+    return session.lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ferry", required=True)
+    parser.add_argument("--etcd", default="/usr/bin/etcd")
+    parser.add_argument("--etcdctl", default="/usr/bin/etcdctl")
+    parser.add_argument("--base-port", type=int, default=29000)
+    parser.add_argument("--keep")
+    parser.add_argument("--check-perf", action="store_true")
+    args = parser.parse_args()
+    work = args.keep or tempfile.mkdtemp(prefix="etcdctl-parity-")
+    started = time.time()
+    etcd = run(args.etcd, args, os.path.join(work, "etcd"), args.etcdctl)
+    ferry = run(os.path.abspath(args.ferry), args, os.path.join(work, "ferry"), args.etcdctl)
+    with open(os.path.join(work, "etcd.txt"), "w") as f:
+        f.write("\n".join(etcd) + "\n")
+    with open(os.path.join(work, "ferry.txt"), "w") as f:
+        f.write("\n".join(ferry) + "\n")
+    a, b = masks("\n".join(etcd)), masks("\n".join(ferry))
+    diff = list(difflib.unified_diff(a, b, "etcd 3.4.23", "ferry", lineterm="", n=2))
+    commands = sum(1 for line in etcd if line.startswith("$"))
+    if diff:
+        print("\n".join(diff))
+        print(f"etcdctl parity: {commands} commands, transcripts differ (raw transcripts in {work})")
+        sys.exit(1)
+    print(f"etcdctl parity: {commands} commands, etcd and Ferry transcripts equal after masking ({time.time() - started:.0f} s)")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
