@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SHARED ?= ../shared
 SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-compiler python3-protobuf \
-	etcd-client nghttp2-client curl golang-go golang-etcd-server-dev
+	etcd-client etcd-server nghttp2-client curl golang-go golang-etcd-server-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests lincheck raft-oracle generate fuzz bench clean
@@ -64,8 +64,9 @@ crash-tests: release
 	.build/release/ferry-conformance simulate --nodes 3 --seeds $(SIM_SEEDS) --steps $(SIM_STEPS)
 	.build/release/ferry-conformance simulate --nodes 5 --seeds $(SIM_SEEDS) --steps $(SIM_STEPS)
 
-## cluster-tests: real three-member clusters on loopback driven by etcdctl (leader kill, restarts,
-## wrong token, garbage on the ports); etcd's own walread reads every member's WAL afterwards
+## cluster-tests: real clusters on loopback driven by etcdctl (leader kill, restarts, wrong token,
+## garbage on the ports, lock and election, maintenance, the member life cycle), etcd's own walread
+## on every data dir, the etcdctl session compared with etcd 3.4.23's, and a short lincheck run
 WALREAD := .build/walread
 export GOCACHE ?= $(HOME)/.cache/etcd-tools-go
 $(WALREAD): $(SHARED)/etcd-tools/walread/main.go
@@ -82,6 +83,7 @@ $(V3CLIENT): tools/v3client/main.go tools/v3client/build.sh
 cluster-tests: release check-shared $(WALREAD) $(LINCHECK) $(V3CLIENT)
 	.build/release/ferry-conformance cluster --ferry .build/release/ferry --walread $(WALREAD) --v3client $(V3CLIENT)
 	.build/release/ferry-conformance lifecycle --ferry .build/release/ferry --walread $(WALREAD)
+	tools/etcdctl-parity.py --ferry .build/release/ferry --check-perf
 	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1
 
 ## lincheck: a longer fault run (kills and pauses) checked for linearizability (not part of test)
