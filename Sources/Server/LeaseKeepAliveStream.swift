@@ -67,8 +67,25 @@ final class LeaseKeepAliveStream: @unchecked Sendable {
         call.finish(status)
     }
 
+    /// Answers bytes the client has not taken yet before the stream stops answering, as
+    /// etcd's stops when its send blocks: a client that does not read holds no more than this.
+    static let unreadLimit = 1 << 20
+
     /// Renews the first request waiting, unless one is being renewed.
     private func next() {
+        guard !renewing, !ended, !waiting.isEmpty else { return }
+        renewing = true
+        call.pendingBytes.hop(to: node.eventLoop).whenSuccess { [self] unread in
+            renewing = false
+            if unread > Self.unreadLimit {
+                node.eventLoop.scheduleTask(in: .milliseconds(10)) { [self] in next() }
+            } else {
+                renewFirst()
+            }
+        }
+    }
+
+    private func renewFirst() {
         guard !renewing, !ended, !waiting.isEmpty else { return }
         guard let request = waiting.removeFirst() else { return finish(.ok) }
         renewing = true
