@@ -73,7 +73,7 @@ extension ClusterHarness {
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         note("3. snapshot saved: \(size) bytes at revision \(original.revision)")
 
-        let member = ExtraMember(name: "restored", clientPort: layout.members[0].clientPort + 20, peerPort: layout.members[0].peerPort + 20)
+        let member = ClusterMemberSpec(name: "restored", clientPort: layout.members[0].clientPort + 20, peerPort: layout.members[0].peerPort + 20)
         let cluster = "\(member.name)=\(member.peerURL)"
         let restore = runTool(wire, ["snapshot", "restore", file, "--name", member.name, "--initial-cluster", cluster,
                                      "--initial-cluster-token", "restored", "--initial-advertise-peer-urls", member.peerURL,
@@ -100,7 +100,7 @@ extension ClusterHarness {
     // MARK: quota
 
     private func quotaProblems() -> [String] {
-        let members = (0..<3).map { ExtraMember(name: "q\($0 + 1)", clientPort: layout.members[0].clientPort + 22 + $0,
+        let members = (0..<3).map { ClusterMemberSpec(name: "q\($0 + 1)", clientPort: layout.members[0].clientPort + 22 + $0,
                                                 peerPort: layout.members[0].peerPort + 22 + $0) }
         let cluster = members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",")
         var children: [ChildProcess] = []
@@ -153,17 +153,7 @@ extension ClusterHarness {
 
     // MARK: members of their own
 
-    /// A member outside the layout's three: the restored member, the quota cluster's.
-    struct ExtraMember {
-        let name: String
-        let clientPort: Int
-        let peerPort: Int
-        var clientURL: String { "http://127.0.0.1:\(clientPort)" }
-        var peerURL: String { "http://127.0.0.1:\(peerPort)" }
-        var endpoint: String { "127.0.0.1:\(clientPort)" }
-    }
-
-    private func startExtra(_ member: ExtraMember, cluster: String, token: String, extra: [String] = []) -> Result<ChildProcess, ClusterProblem> {
+    private func startExtra(_ member: ClusterMemberSpec, cluster: String, token: String, extra: [String] = []) -> Result<ChildProcess, ClusterProblem> {
         let path = "\(layout.work)/\(member.name).log"
         guard FileManager.default.createFile(atPath: path, contents: nil), let log = FileHandle(forWritingAtPath: path) else {
             return .failure(ClusterProblem("cannot create \(path)"))
@@ -192,7 +182,7 @@ extension ClusterHarness {
     }
 
     /// Polls until every member names the same leader; nil then, else why not after 8 s.
-    private func waitForExtraLeader(_ members: [ExtraMember]) -> String? {
+    private func waitForExtraLeader(_ members: [ClusterMemberSpec]) -> String? {
         let start = Date()
         var last = "no answer"
         while Date().timeIntervalSince(start) < 8 {
