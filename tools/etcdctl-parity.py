@@ -217,6 +217,27 @@ def script(s):
     s.ctl("user", "list")
     s.ctl("role", "list")
     s.ctl("auth", "disable")
+    http(s)
+
+
+METRICS = ["etcd_server_has_leader", "etcd_server_is_leader", "etcd_server_leader_changes_seen_total",
+           "etcd_server_proposals_committed_total", "etcd_server_proposals_applied_total", "etcd_server_proposals_pending",
+           "etcd_server_proposals_failed_total", "etcd_disk_wal_fsync_duration_seconds_bucket", "etcd_network_peer_sent_bytes_total",
+           "etcd_network_peer_received_bytes_total", "etcd_mvcc_db_total_size_in_bytes", "etcd_debugging_mvcc_keys_total",
+           "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"]
+
+
+def http(s):
+    """curl on the client port's HTTP/1.1 endpoints: /health, /version, and which of etcd's metrics /metrics has."""
+    base = "http://" + s.cluster.client(0)
+    for path in ["/health", "/version"]:
+        r = subprocess.run(["curl", "-s", "-w", "\n%{http_code} %{content_type}", base + path], capture_output=True, text=True)
+        s.lines.append(f"$ curl {path}")
+        s.lines += ["  " + line for line in r.stdout.splitlines()]
+    r = subprocess.run(["curl", "-s", base + "/metrics"], capture_output=True, text=True)
+    names = {line.split("{")[0].split(" ")[0] for line in r.stdout.splitlines() if not line.startswith("#")}
+    s.lines.append("$ curl /metrics (etcd's metric names present)")
+    s.lines += [f"  {name} {'present' if name in names else 'MISSING'}" for name in METRICS]
 
 
 def masks(text):

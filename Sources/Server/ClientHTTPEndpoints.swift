@@ -62,7 +62,8 @@ struct ClientHTTPEndpoints {
         node.read(linearizable: true) { _ in }.whenComplete { result in
             timer.cancel()
             switch result {
-            case .success: promise.succeed((.ok, "application/json", "{\"health\":\"true\"}"))
+            // etcd writes no content type: Go sniffs it as plain text.
+            case .success: promise.succeed((.ok, "text/plain; charset=utf-8", "{\"health\":\"true\"}"))
             case .failure: promise.succeed(unhealthy)
             }
         }
