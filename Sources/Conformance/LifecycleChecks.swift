@@ -11,6 +11,7 @@ extension LifecycleCluster {
         check("L1. three members (--snapshot-count 1000, --max-snapshots 2, --max-wals 2) elect a leader", [])
         guard checkCatchUpBySnapshot(keys: keys) else { return }
         guard checkMembershipChange() else { return }
+        guard checkPeerURLUpdate() else { return }
         checkFilesBounded()
         guard checkRestartAll() else { return }
         for index in current { if let problem = stop(index) { note(problem) } }
@@ -101,7 +102,14 @@ extension LifecycleCluster {
             stop.withLock { stopping = true }
             while !loadThread.isFinished { usleep(10_000) }
         }
-        let added = etcdctl.run([endpoint(writer)], ["member", "add", "m4", "--learner", "--peer-urls", members[3].peerURL], timeout: 10)
+        // As etcd, a member refuses changes until it has been connected to every voter for
+        // 5 s ("unhealthy cluster"): m3 has just come back.
+        var added = etcdctl.run([endpoint(writer)], ["member", "add", "m4", "--learner", "--peer-urls", members[3].peerURL], timeout: 10)
+        let addStarted = Date()
+        while !added.ok, added.stderr.contains("unhealthy cluster"), Date().timeIntervalSince(addStarted) < 10 {
+            usleep(500_000)
+            added = etcdctl.run([endpoint(writer)], ["member", "add", "m4", "--learner", "--peer-urls", members[3].peerURL], timeout: 10)
+        }
         guard added.ok, let idText = added.stdout.split(separator: " ").dropFirst().first, let id = UInt64(idText, radix: 16) else {
             fail("L3. etcdctl member add m4 --learner", added.summary)
             return false
@@ -137,7 +145,8 @@ extension LifecycleCluster {
         stop.withLock { stopping = true }
         while !loadThread.isFinished { usleep(10_000) }
         let (acked, total) = stop.withLock { (acknowledged, written) }
-        note("L3. m4 joined and was promoted \(String(format: "%.1f", joinSeconds)) s after starting; \(members[victim].name) removed; \(acked.count) of \(total) puts acknowledged meanwhile")
+        let how = log(3).contains("applied snapshot") ? "by snapshot" : "by entries"
+        note("L3. m4 joined (caught up \(how)) and was promoted \(String(format: "%.1f", joinSeconds)) s after starting; \(members[victim].name) removed; \(acked.count) of \(total) puts acknowledged meanwhile")
         if acked.count < total / 2 { problems.append("only \(acked.count) of \(total) puts acknowledged during the change") }
         switch etcdctl.memberList(endpoint(writer)) {
         case .success(let list):
@@ -151,6 +160,28 @@ extension LifecycleCluster {
         if result.stdout.contains("\"isLearner\":true") { problems.append("m4 is still a learner: \(result.stdout.prefix(300))") }
         problems += missing(acked, prefix: "member/")
         return check("L3. learner m4 joins a loaded cluster, is promoted, an original voter is removed and stops; no acknowledged write lost", problems)
+    }
+
+    /// L3b: `member update` moves m4 to another peer port; restarted there, it is reached.
+    func checkPeerURLUpdate() -> Bool {
+        let moved = "http://127.0.0.1:\(members[3].peerPort + 1)"
+        guard case .success(let status) = etcdctl.status(endpoint(3)) else {
+            fail("L3b. m4's status before member update", "etcdctl failed")
+            return false
+        }
+        var problems: [String] = []
+        let writer = current.first { $0 != 3 } ?? 0
+        let updated = etcdctl.run([endpoint(writer)], ["member", "update", String(status.memberID, radix: 16), "--peer-urls", moved], timeout: 10)
+        if !updated.ok { problems.append("member update: \(updated.summary)") }
+        if let problem = stop(3) { problems.append(problem) }
+        if let problem = start(3, cluster: [0, 1, 2, 3], state: "existing", peerURL: moved) { problems.append(problem) }
+        let written = load.put(Self.pairs("moved/", count: 500, size: 100), endpoint: endpoint(writer))
+        if written.acknowledged.count != 500 { problems.append("\(written.acknowledged.count) of 500 puts acknowledged: \(written.failure ?? "")") }
+        problems += missing(written.acknowledged, prefix: "moved/")
+        if case .success(let list) = etcdctl.memberList(endpoint(writer)), list.first(where: { $0.name == "m4" })?.peerURLs != [moved] {
+            problems.append("member list shows m4 at \(list.first(where: { $0.name == "m4" })?.peerURLs ?? [])")
+        }
+        return check("L3b. member update moves m4's peer URL; the others reach it there after its restart", problems)
     }
 
     /// Acknowledged keys a current member does not hold (after it caught up with the leader).

@@ -11,6 +11,8 @@ final class LifecycleCluster: @unchecked Sendable {
     let registry: ProcessRegistry
     let members: [ClusterMemberSpec]
     var processes: [Int: ChildProcess] = [:]
+    /// Peer URLs changed by `member update`, by member index.
+    var peerURLs: [Int: String] = [:]
     /// Who is in the cluster now, by index into `members`.
     var current: [Int] = [0, 1, 2]
     var report = Report()
@@ -40,13 +42,16 @@ final class LifecycleCluster: @unchecked Sendable {
 
     // MARK: Processes
 
-    func start(_ index: Int, cluster: [Int], state: String) -> String? {
+    /// Starts member `index`; `peerURL` overrides its peer URL (after `member update`).
+    func start(_ index: Int, cluster: [Int], state: String, peerURL: String? = nil) -> String? {
         let member = members[index]
-        let initialCluster = cluster.map { "\(members[$0].name)=\(members[$0].peerURL)" }.joined(separator: ",")
+        let peer = peerURL ?? peerURLs[index] ?? member.peerURL
+        peerURLs[index] = peer
+        let initialCluster = cluster.map { "\(members[$0].name)=\(peerURLs[$0] ?? members[$0].peerURL)" }.joined(separator: ",")
         let arguments = [
             "--name", member.name, "--data-dir", dataDir(index),
             "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
-            "--listen-peer-urls", member.peerURL, "--initial-advertise-peer-urls", member.peerURL,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
             "--initial-cluster-token", Self.token, "--initial-cluster", initialCluster, "--initial-cluster-state", state,
             "--heartbeat-interval", "50", "--election-timeout", "500",
             "--snapshot-count", "1000", "--max-snapshots", "2", "--max-wals", "2",
