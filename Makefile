@@ -84,6 +84,10 @@ cluster-tests: release check-shared $(WALREAD) $(LINCHECK) $(V3CLIENT)
 	.build/release/ferry-conformance cluster --ferry .build/release/ferry --walread $(WALREAD) --v3client $(V3CLIENT)
 	.build/release/ferry-conformance lifecycle --ferry .build/release/ferry --walread $(WALREAD)
 	tools/etcdctl-parity.py --ferry .build/release/ferry --check-perf
+	tools/kv-replay.sh ferry
+	tools/kv-replay.sh ferry-3
+	tools/kv-replay.sh etcd
+	tools/gateway-parity.sh .build/release/ferry
 	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1
 
 ## lincheck: a longer fault run (kills and pauses) checked for linearizability (not part of test)

@@ -69,7 +69,10 @@ final class ProtocolSelector: ChannelInboundHandler, RemovableChannelHandler {
             if isHTTP2 {
                 try pipeline.addHandler(grpc.connectionHandler())
             } else {
-                try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                // Every answer frames its own body (the gateway's as Go's net/http spells it).
+                var encoder = HTTPResponseEncoder.Configuration()
+                encoder.automaticallySetFramingHeaders = false
+                try pipeline.configureHTTPServerPipeline(withErrorHandling: true, withEncoderConfiguration: encoder)
                 try pipeline.addHandlers(makeHTTP1Handlers())
             }
         } catch {

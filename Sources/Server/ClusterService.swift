@@ -5,7 +5,8 @@ import Wire
 
 /// etcd's `etcdserverpb.Cluster` service: the member list, and membership changes proposed
 /// as raft conf changes with etcd's checks before proposing (--strict-reconfig-check) and
-/// its validation when applying (`Membership.refusal(of:)`).
+/// its validation when applying (`Membership.refusal(of:)`). As etcd's, its headers carry no
+/// revision.
 struct ClusterService {
     let node: RaftNode
     let leader: LeaderForwarder
@@ -24,7 +25,7 @@ struct ClusterService {
         return [
             "/etcdserverpb.Cluster/MemberList": GRPCServer.unary { (_: MemberListRequest, reply) in
                 node.eventLoop.submit {
-                    MemberListResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                    MemberListResponse(header: node.header(revision: 0), members: Self.members(node))
                 }.whenComplete { reply($0.mapError(KVService.status)) }
             },
             "/etcdserverpb.Cluster/MemberAdd": GRPCServer.unary { (request: MemberAddRequest, reply: @escaping @Sendable (Result<MemberAddResponse, GRPCStatus>) -> Void) in
@@ -37,7 +38,7 @@ struct ClusterService {
                 let change = ConfChange(type: request.isLearner ? .confChangeAddLearnerNode : .confChangeAddNode,
                                         nodeID: id, context: Data(member.json.utf8))
                 checks.mayAdd(member).flatMap { node.proposeConfChange(change) }.map {
-                    MemberAddResponse(header: node.header(revision: node.kv.revision),
+                    MemberAddResponse(header: node.header(revision: 0),
                                       member: Member(id: id, peerURLs: member.peerURLs, isLearner: member.isLearner),
                                       members: Self.members(node))
                 }.whenComplete { reply($0.mapError(KVService.status)) }
@@ -46,7 +47,7 @@ struct ClusterService {
                 checks.mayRemove(request.id).flatMap {
                     node.proposeConfChange(ConfChange(type: .confChangeRemoveNode, nodeID: request.id))
                 }.map {
-                    MemberRemoveResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                    MemberRemoveResponse(header: node.header(revision: 0), members: Self.members(node))
                 }.whenComplete { reply($0.mapError(KVService.status)) }
             },
             "/etcdserverpb.Cluster/MemberUpdate": GRPCServer.unary { (request: MemberUpdateRequest, reply: @escaping @Sendable (Result<MemberUpdateResponse, GRPCStatus>) -> Void) in
@@ -55,7 +56,7 @@ struct ClusterService {
                 }
                 let member = ClusterMember(id: request.id, peerURLs: request.peerURLs)
                 node.proposeConfChange(ConfChange(type: .confChangeUpdateNode, nodeID: request.id, context: Data(member.json.utf8))).map {
-                    MemberUpdateResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                    MemberUpdateResponse(header: node.header(revision: 0), members: Self.members(node))
                 }.whenComplete { reply($0.mapError(KVService.status)) }
             },
             "/etcdserverpb.Cluster/MemberPromote": { call in
@@ -67,14 +68,14 @@ struct ClusterService {
                             if forwarded { return node.eventLoop.makeFailedFuture(ServerError.notLeader) }
                             return leader.ask("/etcdserverpb.Cluster/MemberPromote", request).map { (response: MemberPromoteResponse) in
                                 var response = response
-                                response.header = node.header(revision: node.kv.revision)
+                                response.header = node.header(revision: 0)
                                 return response
                             }
                         }
                         let change = ConfChange(type: .confChangeAddNode, nodeID: request.id,
                                                 context: Data(Membership.promotionContext(id: request.id).utf8))
                         return checks.mayPromote(request.id).flatMap { node.proposeConfChange(change) }.map {
-                            MemberPromoteResponse(header: node.header(revision: node.kv.revision), members: Self.members(node))
+                            MemberPromoteResponse(header: node.header(revision: 0), members: Self.members(node))
                         }
                     }.whenComplete { reply($0.mapError(KVService.status)) }
                 }(call)

@@ -52,8 +52,8 @@ enum GatewayHTTP {
     }
 
     /// The response head: `headers` with etcd's CORS headers, in Go's order. Without a
-    /// `contentLength` the body is chunked on HTTP/1.1 (NIO adds the Transfer-Encoding) and
-    /// ends with the connection on HTTP/1.0.
+    /// `contentLength` the body is chunked on HTTP/1.1 and ends with the connection on
+    /// HTTP/1.0.
     static func head(
         answering request: HTTPRequestHead, _ status: HTTPResponseStatus, headers: [(String, String)], contentLength: Int?
     ) -> HTTPResponseHead {
@@ -62,6 +62,7 @@ enum GatewayHTTP {
         if let contentLength { fields.append(("Content-Length", String(contentLength))) }
         if request.version.minor >= 1, !request.isKeepAlive { fields.append(("Connection", "close")) }
         if request.version.minor == 0, request.isKeepAlive, contentLength != nil { fields.append(("Connection", "keep-alive")) }
+        if request.version.minor >= 1, contentLength == nil { fields.append(("Transfer-Encoding", "chunked")) }
         return HTTPResponseHead(version: request.version, status: status, headers: HTTPHeaders(fields))
     }
 

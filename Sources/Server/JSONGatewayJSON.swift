@@ -74,64 +74,47 @@ struct JSONValueStream {
     var pendingCount: Int { bytes.count - start }
 
     mutating func append(_ more: some Sequence<UInt8>) {
-        if start > 0, start == bytes.count {
-            bytes.removeAll(keepingCapacity: true)
+        if start > 0 {
+            bytes.removeFirst(start)
             start = 0
         }
         bytes.append(contentsOf: more)
     }
 
     /// The next whole value; nil when the bytes so far hold none (none at all once `ended`,
-    /// the body being over).
+    /// the body being over). Go's scanner says where it ends, and words a syntax error.
     mutating func next(ended: Bool) throws(Failure) -> JSONValue? {
-        while start < bytes.count, Self.isSpace(bytes[start]) { start += 1 }
-        guard start < bytes.count else { return nil }
-        guard let end = valueEnd(from: start, ended: ended) else {
-            if ended { throw Failure(message: "unexpected EOF") }
-            return nil
+        var scanner = GoJSONScanner()
+        var end: Int?
+        scan: for index in start..<bytes.count {
+            switch scanner.step(bytes[index]) {
+            case .continue: continue
+            case .endedBefore: end = index
+            case .endedWith: end = index + 1
+            case .error(let message):
+                start = bytes.count
+                throw Failure(message: message)
+            }
+            break scan
         }
-        let text = Self.quotingLongIntegers(bytes[start..<end])
-        start = end
+        if end == nil {
+            let rest = bytes[start...]
+            guard ended, rest.contains(where: { !GoJSONScanner.isSpace($0) }) else { return nil }
+            // At the body's end a number or literal is whole; anything else was cut short.
+            guard scanner.step(0x20) == .endedBefore else {
+                start = bytes.count
+                throw Failure(message: "unexpected EOF")
+            }
+            end = bytes.count
+        }
+        let text = Self.quotingLongIntegers(bytes[start..<end!])
+        start = end!
         do {
             return try JSONValue(parsing: text)
         } catch {
             throw Failure(message: "\(error)")
         }
     }
-
-    /// Where the value starting at `from` ends; nil when it runs past the bytes so far.
-    private func valueEnd(from: Int, ended: Bool) -> Int? {
-        var depth = 0
-        var inString = false
-        var index = from
-        switch bytes[from] {
-        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""):
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += 1
-                if inString {
-                    if byte == UInt8(ascii: "\\") { index += 1 } else if byte == UInt8(ascii: "\"") { inString = false }
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = true
-                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                    depth += 1
-                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-                    depth -= 1
-                }
-                if depth <= 0, !inString { return min(index, bytes.count) }
-            }
-            return nil
-        default:
-            // A bare literal or number ends at the next delimiter (or at the body's end).
-            while index < bytes.count, !Self.isDelimiter(bytes[index]) { index += 1 }
-            if index == from { return from + 1 }
-            return index < bytes.count || ended ? index : nil
-        }
-    }
-
-    private static func isSpace(_ byte: UInt8) -> Bool { [0x20, 0x0a, 0x0d, 0x09].contains(byte) }
-
-    private static func isDelimiter(_ byte: UInt8) -> Bool { isSpace(byte) || Array("{}[],:\"".utf8).contains(byte) }
 
     /// jsonpb reads an int64 or uint64 given as a bare number exactly; JSONValue keeps numbers
     /// as Doubles, so an integer too long for one becomes a string, which the field reads alike.

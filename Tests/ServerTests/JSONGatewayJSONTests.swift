@@ -76,9 +76,32 @@ struct JSONGatewayJSONTests {
         #expect(try stream.next(ended: false) == nil)
         #expect(try stream.next(ended: true) == .number(7))
         #expect(try stream.next(ended: true) == nil)
-        var cut = JSONValueStream()
-        cut.append(Array(#"{"key":"Zm9v""#.utf8))
-        #expect(throws: JSONValueStream.Failure.self) { try cut.next(ended: true) }
+        #expect(Self.failure(#"{"key":"Zm9v""#) == "unexpected EOF")
+    }
+
+    @Test("syntax errors are worded as Go's scanner words them")
+    func syntaxErrors() {
+        #expect(Self.failure("{bad") == "invalid character 'b' looking for beginning of object key string")
+        #expect(Self.failure(#"{"a" 1}"#) == "invalid character '1' after object key")
+        #expect(Self.failure(#"{"a":1 "b"}"#) == #"invalid character '"' after object key:value pair"#)
+        #expect(Self.failure("[1 2]") == "invalid character '2' after array element")
+        #expect(Self.failure("tx") == "invalid character 'x' in literal true (expecting 'r')")
+        #expect(Self.failure("-x") == "invalid character 'x' in numeric literal")
+        #expect(Self.failure("1.e") == "invalid character 'e' after decimal point in numeric literal")
+        #expect(Self.failure(#""a\q""#) == "invalid character 'q' in string escape code")
+        #expect(Self.failure("\"\u{1}\"") == #"invalid character '\x01' in string literal"#)
+        #expect(Self.failure("'") == #"invalid character '\'' looking for beginning of value"#)
+    }
+
+    static func failure(_ body: String) -> String? {
+        var stream = JSONValueStream()
+        stream.append(Array(body.utf8))
+        do {
+            _ = try stream.next(ended: true)
+            return nil
+        } catch {
+            return error.message
+        }
     }
 
     @Test("an int64 given as a bare number longer than a Double holds is read exactly")

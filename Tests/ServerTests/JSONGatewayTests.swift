@@ -101,7 +101,7 @@ struct JSONGatewayTests {
         let (reply, _) = try await fixture.exchange(gatewayPost("/v3/kv/put", #"{"key":"Zm9v"}"#))
         let body = #"{"error":"etcdserver: key is not provided","message":"etcdserver: key is not provided","code":3}"#
         #expect(reply == "HTTP/1.1 400 Bad Request\r\n" + Self.cors + "Content-Type: application/json\r\nTrailer: Grpc-Trailer-Content-Type\r\n"
-            + "Date: -\r\nConnection: close\r\ntransfer-encoding: chunked\r\n\r\n"
+            + "Date: -\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
             + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\nGrpc-Trailer-Content-Type: application/grpc\r\n\r\n")
         // HTTP/1.0 has no chunks and no trailers: the body ends with the connection.
         let (old, _) = try await fixture.exchange(gatewayPost("/v3/kv/put", "{}", version: "HTTP/1.0"))
@@ -149,7 +149,7 @@ struct JSONGatewayTests {
         let first = #"{"result":{"watch_id":"1","created":true}}"# + "\n"
         let second = #"{"result":{"watch_id":"2","created":true}}"# + "\n"
         #expect(reply.hasPrefix("HTTP/1.1 200 OK\r\n" + Self.cors + "Content-Type: application/json\r\nGrpc-Metadata-Content-Type: application/grpc\r\n"
-            + "Date: -\r\nConnection: close\r\ntransfer-encoding: chunked\r\n\r\n"))
+            + "Date: -\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"))
         #expect(reply.contains(first) && reply.contains(second) && !reply.hasSuffix("0\r\n\r\n"))
         // A first value that is no WatchRequest fails the call as the gateway's own error.
         let (bad, _) = try await fixture.exchange(gatewayPost("/v3/watch", "[1]"))
