@@ -117,6 +117,7 @@ final class ClusterHarness: @unchecked Sendable {
         checkReadsAndWrites()
         checkLockAndElection(v3client: v3client)
         checkMaintenance()
+        checkWatch()
         guard checkLeaderKill() else { return skip("after the leader-kill check") }
         guard checkRestartKilled() else { return skip("after the killed member did not rejoin") }
         guard checkFullRestart() else { return skip("after the full restart") }

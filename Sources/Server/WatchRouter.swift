@@ -1,3 +1,4 @@
+import Foundation
 import GRPC
 import KV
 import NIOCore
@@ -83,8 +84,8 @@ final class WatchRouter: @unchecked Sendable {
     /// is empty or an ID in use answered with a canceled create (watch ID -1).
     private func create(_ request: WatchCreateRequest, on stream: WatchStream) {
         var request = request
-        if request.key.isEmpty { request.key = [0] }
-        let fromKey = request.rangeEnd == [0]
+        if request.key.isEmpty { request.key = Data([0]) }
+        let fromKey = request.rangeEnd == Data([0])
         if !request.rangeEnd.isEmpty, !fromKey, !(request.key.lexicographicallyPrecedes(request.rangeEnd)) {
             return refuse(Self.emptyRangeReason, on: stream)
         }

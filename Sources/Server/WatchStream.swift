@@ -94,13 +94,13 @@ final class WatchStream: @unchecked Sendable {
 
     /// Runs `then` once there is room: measures until the client has read enough, every
     /// 10 ms (etcd retries its slow watchers as often). One wait at a time.
-    func waitForRoom(on loop: EventLoop, then: @escaping () -> Void) {
+    func waitForRoom(on loop: EventLoop, then: @escaping @Sendable () -> Void) {
         guard !waitingForRoom, !closed else { return }
         waitingForRoom = true
         poll(on: loop, then: then)
     }
 
-    private func poll(on loop: EventLoop, then: @escaping () -> Void) {
+    private func poll(on loop: EventLoop, then: @escaping @Sendable () -> Void) {
         measure(on: loop) { [self] in
             guard !closed else { return }
             if room > 0 {
@@ -113,7 +113,7 @@ final class WatchStream: @unchecked Sendable {
     }
 
     /// Asks the connection how many bytes the stream still holds; records it on `loop`.
-    private func measure(on loop: EventLoop, then: @escaping () -> Void) {
+    private func measure(on loop: EventLoop, then: @escaping @Sendable () -> Void) {
         measuring += 1
         let mark = sentBytes
         // The call's loop runs this after the sends handed over before it.
