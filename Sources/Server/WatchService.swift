@@ -28,7 +28,9 @@ struct WatchService {
                     }
                     node.eventLoop.execute { router.handle(request, from: stream) }
                 }
-                call.onEnd = { call.finish(.ok) }
+                // As etcd's, the client's end of sending leaves the stream open: its watchers
+                // go on until the client cancels the call or goes away.
+                call.onEnd = {}
                 call.onClose = { node.eventLoop.execute { router.drop(stream) } }
             },
         ]
