@@ -6,7 +6,7 @@ APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-co
 	etcd-client etcd-server nghttp2-client curl golang-go golang-etcd-server-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests lincheck raft-oracle generate fuzz bench clean
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests bench-vs-etcd lincheck raft-oracle generate fuzz bench clean
 
 ## run: builds and runs a local three-member cluster in the foreground (Ctrl-C stops it)
 run: deps release
@@ -89,6 +89,10 @@ cluster-tests: release check-shared $(WALREAD) $(LINCHECK) $(V3CLIENT)
 	tools/kv-replay.sh etcd
 	tools/gateway-parity.sh .build/release/ferry
 	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1
+
+## bench-vs-etcd: three-member and single etcd 3.4.23 against Ferry, same client, one run (not part of test)
+bench-vs-etcd: release
+	tools/bench-vs-etcd --ferry .build/release/ferry
 
 ## lincheck: a longer fault run (kills and pauses) checked for linearizability (not part of test)
 LINCHECK_SECONDS ?= 120
