@@ -115,8 +115,7 @@ extension GRPCServer {
                 body(request) { result in
                     switch result {
                     case .success(let response):
-                        call.send(response.serializedBytes())
-                        call.finish(.ok)
+                        call.answer(response.serializedBytes())
                     case .failure(let status):
                         call.finish(status)
                     }

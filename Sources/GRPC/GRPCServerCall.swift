@@ -33,33 +33,58 @@ public final class GRPCServerCall: @unchecked Sendable {
     /// Sends one response message.
     public func send(_ message: [UInt8]) {
         eventLoop.execute { [self] in
-            guard !finished else { return }
-            if !respondedHeaders {
-                respondedHeaders = true
-                try? handler.session.respond(stream: stream, Self.responseHeaders, endStream: false)
-            }
-            try? handler.session.send(stream: stream, GRPCFraming.frame(message))
-            handler.flush()
+            queue(message)
+            handler.flushSoon()
         }
     }
 
     /// Ends the call with `status` (trailers; trailers only when nothing was sent).
     public func finish(_ status: GRPCStatus) {
         eventLoop.execute { [self] in
-            guard !finished else { return }
-            finished = true
-            let trailers = [HTTP2Header("grpc-status", String(status.code)), HTTP2Header("grpc-message", status.encodedMessage)]
-            if respondedHeaders {
-                try? handler.session.finish(stream: stream, trailers: trailers)
-            } else {
-                try? handler.session.respond(stream: stream, Self.responseHeaders + trailers, endStream: true)
-            }
-            handler.flush()
+            end(status)
+            handler.flushSoon()
+        }
+    }
+
+    /// Sends one response message and ends the call with OK: a unary call's answer, in one
+    /// hop to the event loop.
+    public func answer(_ message: [UInt8]) {
+        eventLoop.execute { [self] in
+            queue(message)
+            end(.ok)
+            handler.flushSoon()
+        }
+    }
+
+    private func queue(_ message: [UInt8]) {
+        guard !finished else { return }
+        if !respondedHeaders {
+            respondedHeaders = true
+            try? handler.session.respond(stream: stream, Self.responseHeaders, endStream: false)
+        }
+        try? handler.session.send(stream: stream, GRPCFraming.frame(message))
+    }
+
+    private func end(_ status: GRPCStatus) {
+        guard !finished else { return }
+        finished = true
+        let trailers = [HTTP2Header("grpc-status", String(status.code)), HTTP2Header("grpc-message", status.encodedMessage)]
+        if respondedHeaders {
+            try? handler.session.finish(stream: stream, trailers: trailers)
+        } else {
+            try? handler.session.respond(stream: stream, Self.responseHeaders + trailers, endStream: true)
         }
     }
 
     /// Bytes queued to the client and not yet sent: a streaming handler paces itself by it.
-    public var pendingBytes: EventLoopFuture<Int> { eventLoop.submit { [self] in handler.session.pendingBytes(stream: stream) } }
+    /// Writes what the connection takes first (sends flush soon, not at once), so what
+    /// remains is what the client has not made room for.
+    public var pendingBytes: EventLoopFuture<Int> {
+        eventLoop.submit { [self] in
+            handler.flush()
+            return handler.session.pendingBytes(stream: stream)
+        }
+    }
 
     func closed() {
         finished = true

@@ -30,6 +30,7 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
     private var pinger: RepeatedTask?
     /// The PING in flight, if any: an ack clears it, its timeout closes the connection.
     private var pingInFlight: Scheduled<Void>?
+    private var flushScheduled = false
 
     public init(
         role: HTTP2Session.Role, settings: HTTP2Session.Settings = .init(), keepAlive: KeepAlive? = nil,
@@ -129,15 +130,32 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
     /// Writes what the session has to send, while the channel accepts writes.
     public func flush() {
         guard let context, context.channel.isActive else { return }
+        let allocator = context.channel.allocator
         var wrote = false
         while context.channel.isWritable {
-            var buffer = context.channel.allocator.buffer(capacity: 64 * 1024)
-            let count = session.output(into: &buffer, limit: 256 * 1024) { $0.writeBytes($1) }
-            if count == 0 { break }
+            // Sized by what there is: most writes are a few small frames, and a buffer of
+            // 64 KiB or more per write makes malloc consolidate its free lists on each free.
+            var buffer: ByteBuffer?
+            let count = session.output(into: &buffer, limit: 256 * 1024) { buffer, bytes in
+                if buffer == nil { buffer = allocator.buffer(capacity: max(bytes.count, 4096)) }
+                buffer!.writeBytes(bytes)
+            }
+            guard count > 0, let buffer else { break }
             context.write(wrapOutboundOut(buffer), promise: nil)
             wrote = true
         }
         if wrote { context.flush() }
+    }
+
+    /// `flush()` after the tasks already queued on the event loop have run: answers that
+    /// several of them produce go out in one write rather than one write each. On the loop.
+    public func flushSoon() {
+        guard !flushScheduled, let eventLoop else { return }
+        flushScheduled = true
+        eventLoop.execute { [self] in
+            flushScheduled = false
+            flush()
+        }
     }
 
     /// Announces shutdown and closes once the GOAWAY is written.

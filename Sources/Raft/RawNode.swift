@@ -34,6 +34,14 @@ public struct RawNode {
         try replica.step(Message(type: .msgProp, from: replica.id, entries: [Entry(data: data)]))
     }
 
+    /// Proposes several entries at once, in order, as one message: a leader appends them
+    /// together and sends them in one MsgApp to each follower; a follower forwards them in
+    /// one MsgProp. All are taken or none.
+    public mutating func propose(_ batch: [Data]) throws(RaftError) {
+        guard !batch.isEmpty else { return }
+        try replica.step(Message(type: .msgProp, from: replica.id, entries: batch.map { Entry(data: $0) }))
+    }
+
     /// Proposes a membership change (v1).
     public mutating func proposeConfChange(_ change: ConfChange) throws(RaftError) {
         try replica.step(Message(type: .msgProp, entries: [Entry(type: .entryConfChange, data: change.serializedData())]))

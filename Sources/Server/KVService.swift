@@ -79,7 +79,7 @@ struct KVService {
         _ request: InternalRaftRequest, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
         _ pick: @escaping @Sendable (KVResponse) -> Response?
     ) {
-        Self.answer(node.propose(request), on: node, reply, pick)
+        node.propose(request) { [node] result in reply(Self.response(to: result, on: node, pick)) }
     }
 
     /// Answers a proposal with the response `pick` finds in what was applied, under this
@@ -89,18 +89,21 @@ struct KVService {
         _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
         _ pick: @escaping @Sendable (KVResponse) -> Response?
     ) {
-        proposal.whenComplete { result in
-            switch result {
-            case .success(let applied):
-                guard var response = pick(applied) else {
-                    reply(.failure(.internalError("etcdserver: unexpected response type")))
-                    return
-                }
-                response.header = node.header(revision: response.header?.revision ?? 0)
-                reply(.success(response))
-            case .failure(let error):
-                reply(.failure(status(error)))
-            }
+        proposal.whenComplete { result in reply(response(to: result, on: node, pick)) }
+    }
+
+    /// The response `pick` finds in what a proposal applied, under this member's header, or
+    /// etcd's status for its error.
+    static func response<Response: WireMessage & HasResponseHeader>(
+        to result: Result<KVResponse, Error>, on node: RaftNode, _ pick: (KVResponse) -> Response?
+    ) -> Result<Response, GRPCStatus> {
+        switch result {
+        case .success(let applied):
+            guard var response = pick(applied) else { return .failure(.internalError("etcdserver: unexpected response type")) }
+            response.header = node.header(revision: response.header?.revision ?? 0)
+            return .success(response)
+        case .failure(let error):
+            return .failure(status(error))
         }
     }
 

@@ -8,14 +8,14 @@ import NIOPosix
 import Transport
 import Wire
 
-/// One running cluster member (etcd's EtcdServer and embed.Etcd): the raft node on its own
-/// event loop, the peer transport on the peer URL, gRPC and HTTP/1.1 on the client URLs.
+/// One running cluster member (etcd's EtcdServer and embed.Etcd): the raft node and the peer
+/// transport on the peer URL share one event loop (a message goes between them without a hop
+/// between threads), gRPC and HTTP/1.1 on the client URLs.
 public final class MemberServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     public let node: RaftNode
     let transport: Transport
     let nodeGroup: MultiThreadedEventLoopGroup
-    let peerGroup: MultiThreadedEventLoopGroup
     let clientGroup: MultiThreadedEventLoopGroup
     var clientChannels: [Channel] = []
     let logger: Logger
@@ -54,7 +54,6 @@ public final class MemberServer: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        peerGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let heartbeat = TimeAmount.milliseconds(Int64(configuration.heartbeatInterval))
         let options = RaftNode.Options(
@@ -70,7 +69,7 @@ public final class MemberServer: @unchecked Sendable {
         transport = Transport(
             configuration: Transport.Configuration(localID: store.memberID, clusterID: store.clusterID,
                                                    peerURLs: configuration.initialAdvertisePeerURLs, snapshotDirectory: store.storage.snapDirectory),
-            eventLoop: peerGroup.next(), delegate: node)
+            eventLoop: node.eventLoop, delegate: node)
     }
 
     private func listen() throws {
@@ -123,7 +122,6 @@ public final class MemberServer: @unchecked Sendable {
 
     private func shutdownGroups() {
         try? clientGroup.syncShutdownGracefully()
-        try? peerGroup.syncShutdownGracefully()
         try? nodeGroup.syncShutdownGracefully()
     }
 }

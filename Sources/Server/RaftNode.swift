@@ -44,8 +44,8 @@ public final class RaftNode: @unchecked Sendable {
     public internal(set) var membership: Membership {
         didSet { membersJSON.withLockedValue { $0 = Self.membersJSON(membership) } }
     }
-    /// `GET /members`' answer, kept current for the transport's loop to read without waiting
-    /// on this one.
+    /// `GET /members`' answer, kept current for the transport to read from whichever loop it
+    /// runs on (a member's shares this one) without a hop.
     private let membersJSON: NIOLockedValueBox<String>
     var transport: Transport?
     var confState: ConfState
@@ -57,11 +57,17 @@ public final class RaftNode: @unchecked Sendable {
     var ids: RequestIDGenerator
     var waiters: [UInt64: Waiter] = [:]
     var parked: [(id: UInt64, proposal: Proposal)] = []
+    /// Entries proposed and not yet handed to raft (see `ProposalBatch`).
+    var batch = ProposalBatch()
+    /// Raft's commit index as of the last Ready: a leader's entries past it are in flight.
+    var committed: UInt64
     var reads = LinearizableReads()
     var readyScheduled = false
     var stopped = false
     var published = false
     var ticker: RepeatedTask?
+    /// Fails the proposals whose time is up: one timer for all of them, not one each.
+    var expiry: RepeatedTask?
     /// Run on the loop after each batch of committed entries is applied (watch delivery).
     var afterApply: [() -> Void] = []
     /// Monotonic clock for leases; the same on every member is not needed, only per member.
@@ -72,19 +78,6 @@ public final class RaftNode: @unchecked Sendable {
     /// Members to connect to before any is known from the log: a joining member's view of
     /// the cluster it joins.
     var initialPeers: [ClusterMember] = []
-
-    /// What raft is asked to log.
-    enum Proposal {
-        case entry([UInt8])
-        case confChange(ConfChange)
-    }
-
-    /// A proposal waiting to be applied.
-    struct Waiter {
-        let promise: EventLoopPromise<KVResponse?>
-        let leadAtStart: UInt64
-        let timeout: Scheduled<Void>
-    }
 
     init(options: Options, eventLoop: EventLoop, logger: Logger, metrics: ServerMetrics, storage: DurableLog, kv: KVStateMachine,
          membership: Membership, confState: ConfState, applied: UInt64) throws {
@@ -112,6 +105,7 @@ public final class RaftNode: @unchecked Sendable {
         config.logger = RaftLogBridge(logger: logger)
         raw = try RawNode(config: config)
         term = raw.status.hardState.term
+        committed = raw.status.hardState.commit
     }
 
     /// Starts ticking and connects to the members it knows.
@@ -126,6 +120,9 @@ public final class RaftNode: @unchecked Sendable {
                 reads.expireQueued(now: .now())
                 scheduleReady()
             }
+            expiry = eventLoop.scheduleRepeatedTask(initialDelay: Self.expiryInterval, delay: Self.expiryInterval) { [weak self] _ in
+                self?.expireProposals(now: .now())
+            }
             scheduleReady()
             publishAttributes()
         }
@@ -136,105 +133,14 @@ public final class RaftNode: @unchecked Sendable {
         eventLoop.submit { [self] in
             stopped = true
             ticker?.cancel()
-            for (_, waiter) in waiters {
-                waiter.timeout.cancel()
-                waiter.promise.fail(ServerError.stopped)
-            }
+            expiry?.cancel()
+            let failed = waiters
             waiters = [:]
+            for (_, waiter) in failed { waiter.done(.failure(ServerError.stopped)) }
+            batch = ProposalBatch()
             reads.failAll(.stopped)
             try? storage.close()
         }
-    }
-
-    // MARK: Proposals
-
-    /// Proposes a KV request; the future completes on the node's loop once it is applied here.
-    public func propose(_ request: InternalRaftRequest) -> EventLoopFuture<KVResponse> {
-        eventLoop.flatSubmit { [self] in
-            if let refusal = refusalOverQuota(request) { return refusal }
-            var request = request
-            let id = ids.next()
-            request.header = RequestHeader(id: id)
-            return propose(bytes: request.serializedBytes(), id: id).flatMapThrowing { response in
-                guard let response else { throw ServerError.kv(.unsupportedRequest("no KV response")) }
-                return response
-            }
-        }
-    }
-
-    /// Proposes encoded entry bytes under request ID `id`. On the loop.
-    func propose(bytes: [UInt8], id: UInt64) -> EventLoopFuture<KVResponse?> {
-        guard bytes.count <= options.maxRequestBytes else { return eventLoop.makeFailedFuture(ServerError.requestTooLarge) }
-        return propose(.entry(bytes), id: id)
-    }
-
-    /// Proposes a membership change and completes once it is applied here (failing with
-    /// etcd's refusal when the membership refused it at apply time).
-    public func proposeConfChange(_ change: ConfChange) -> EventLoopFuture<Void> {
-        eventLoop.flatSubmit { [self] in
-            var change = change
-            change.id = ids.next()
-            return propose(.confChange(change), id: change.id).map { _ in () }
-        }
-    }
-
-    private func propose(_ proposal: Proposal, id: UInt64) -> EventLoopFuture<KVResponse?> {
-        let promise = eventLoop.makePromise(of: KVResponse?.self)
-        guard !stopped else {
-            promise.fail(ServerError.stopped)
-            return promise.futureResult
-        }
-        let timeout = eventLoop.scheduleTask(in: options.requestTimeout) { [weak self] in
-            guard let self else { return }
-            timeOut(id)
-        }
-        waiters[id] = Waiter(promise: promise, leadAtStart: lead, timeout: timeout)
-        if lead == 0 {
-            // As etcd's node does, a proposal waits for a leader (until its timeout) rather
-            // than being dropped by a follower that knows none.
-            parked.append((id, proposal))
-        } else {
-            hand(proposal, id: id)
-        }
-        return promise.futureResult
-    }
-
-    private func hand(_ proposal: Proposal, id: UInt64) {
-        do {
-            switch proposal {
-            case .entry(let bytes): try raw.propose(Data(bytes))
-            case .confChange(let change): try raw.proposeConfChange(change)
-            }
-        } catch {
-            metrics.proposalsFailed.increment()
-            trigger(id, .failure(.proposalDropped))
-        }
-        scheduleReady()
-    }
-
-    /// Proposals parked while no leader was known, handed to raft once one is.
-    private func proposeParked() {
-        let ready = parked
-        parked = []
-        for (id, proposal) in ready where waiters[id] != nil { hand(proposal, id: id) }
-    }
-
-    /// etcd's parseProposeCtxErr: a timeout names a leader change or a lost leader when
-    /// that is what happened.
-    private func timeOut(_ id: UInt64) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        metrics.proposalsFailed.increment()
-        if waiter.leadAtStart != lead || lead == 0 {
-            waiter.promise.fail(ServerError.timeoutDueToLeaderFail)
-        } else {
-            waiter.promise.fail(ServerError.timeout)
-        }
-    }
-
-    private func trigger(_ id: UInt64, _ result: Result<KVResponse?, ServerError>) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiter.timeout.cancel()
-        waiter.promise.completeWith(result.mapError { $0 as Error })
     }
 
     // MARK: Reads
@@ -288,10 +194,14 @@ public final class RaftNode: @unchecked Sendable {
     }
 
     private func processReady() {
+        if !stopped { maybeProposeBatch() }
         while !stopped, raw.hasReady {
             let ready = raw.ready()
             if let soft = ready.softState { changeRole(soft) }
-            if let hardState = ready.hardState { term = hardState.term }
+            if let hardState = ready.hardState {
+                term = hardState.term
+                committed = hardState.commit
+            }
             for state in ready.readStates { reads.confirm(context: state.requestContext, index: state.index) }
             // The leader sends before its own write, as etcd does: followers persist in parallel.
             let leaderNow = role == .leader
@@ -317,6 +227,7 @@ public final class RaftNode: @unchecked Sendable {
             raw.advance(ready)
             reads.runApplied(upTo: appliedIndex)
             maybeSnapshot()
+            maybeProposeBatch()  // a commit may end a hold
         }
         if reads.hasQueued { requestReadIndex() }
         metrics.proposalsPending.record(waiters.count)
@@ -597,13 +508,22 @@ func hex(_ id: UInt64) -> String { String(id, radix: 16) }
 
 extension RaftNode: TransportDelegate {
     public func transport(received message: Message) {
-        eventLoop.execute { [self] in
-            guard !stopped else { return }
-            do { try raw.step(message) } catch {
-                logger.debug("dropped a peer message", metadata: ["type": "\(message.type)", "from": "\(hex(message.from))", "error": "\(error)"])
+        // The member's transport shares the loop: no hop.
+        guard eventLoop.inEventLoop else { return eventLoop.execute { [self] in transport(received: message) } }
+        guard !stopped else { return }
+        if message.type == .msgProp {
+            // A leader batches forwarded proposals with its own; anything else keeps its place
+            // after what is batched.
+            if role == .leader, message.entries.allSatisfy({ $0.type == .entryNormal && $0.data != nil }) {
+                for entry in message.entries { batch.add(entry.data!, id: nil) }
+                return scheduleReady()
             }
-            scheduleReady()
+            proposeBatch()
         }
+        do { try raw.step(message) } catch {
+            logger.debug("dropped a peer message", metadata: ["type": "\(message.type)", "from": "\(hex(message.from))", "error": "\(error)"])
+        }
+        scheduleReady()
     }
 
     public func transport(receivedSnapshot message: Message) {

@@ -43,7 +43,7 @@ public final class WAL {
         try file.preallocate(segmentSize)
         let wal = WAL(fs: fs, directory: directory, segmentSize: segmentSize)
         wal.metadata = metadata
-        wal.encoder = WALEncoder(file: file, offset: 0, crc: 0)
+        wal.encoder = WALEncoder(file: file, offset: 0, crc: 0, reserved: segmentSize)
         wal.lockedFiles = [file]
         try wal.encoder!.encode(type: .crc, data: nil)
         try wal.encoder!.encode(type: .metadata, data: metadata)
@@ -169,7 +169,7 @@ public final class WAL {
             if tailSize > from {
                 try tail.write([UInt8](repeating: 0, count: tailSize - from), at: from)
             }
-            encoder = WALEncoder(file: tail, offset: from, crc: decoder.crc)
+            encoder = WALEncoder(file: tail, offset: from, crc: decoder.crc, reserved: tailSize, zeroedTo: tailSize)
         }
         return (metadata, state, entries)
     }
@@ -240,7 +240,7 @@ public final class WAL {
         try file.lock()
         try file.truncate(to: 0)  // a crash may have left a used one behind
         try file.preallocate(segmentSize)
-        encoder = WALEncoder(file: file, offset: 0, crc: crc)
+        encoder = WALEncoder(file: file, offset: 0, crc: crc, reserved: segmentSize)
         try encoder!.encode(type: .crc, data: nil)
         try encoder!.encode(type: .metadata, data: metadata)
         try saveState(state)
@@ -250,7 +250,8 @@ public final class WAL {
         file.close()
         let renamed = try fs.openForWriting("\(directory)/\(name)", create: false)
         try renamed.lock()
-        encoder = WALEncoder(file: renamed, offset: encoder!.flushedOffset, crc: encoder!.crc)
+        encoder = WALEncoder(file: renamed, offset: encoder!.flushedOffset, crc: encoder!.crc, reserved: segmentSize,
+                             zeroedTo: encoder!.zeroedOffset)
         lockedFiles.append(renamed)
     }
 

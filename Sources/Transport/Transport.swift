@@ -237,16 +237,17 @@ public final class Transport: @unchecked Sendable {
         }
     }
 
-    /// Sends messages to their `to` peers: by stream when it is up, else by pipeline.
+    /// Sends messages to their `to` peers: by stream when it is up, else by pipeline. Called
+    /// on the transport's own loop it writes before returning (a raft loop sharing the loop
+    /// gets its messages out before its fsync, not after).
     public func send(_ messages: [Message]) {
-        eventLoop.execute { [self] in
-            var touched: [ObjectIdentifier: HTTP2ConnectionHandler] = [:]
-            for message in messages {
-                if let handler = route(message) { touched[ObjectIdentifier(handler)] = handler }
-            }
-            // One write per connection for the whole batch.
-            for handler in touched.values { handler.flush() }
+        guard eventLoop.inEventLoop else { return eventLoop.execute { [self] in send(messages) } }
+        var touched: [ObjectIdentifier: HTTP2ConnectionHandler] = [:]
+        for message in messages {
+            if let handler = route(message) { touched[ObjectIdentifier(handler)] = handler }
         }
+        // One write per connection for the whole batch.
+        for handler in touched.values { handler.flush() }
     }
 
     /// Sends a MsgSnap followed by the state machine's bytes read from `file`, a window at a
