@@ -460,7 +460,11 @@ def gen_bridge(model, c, fields, oneofs, m, out, p):
         if fl.repeated:
             n = f"Int(c.pointee.{quant})"
             elem = c_getter(fl, f"c.pointee.{member}[i]", element=True)
-            out.append(f"{q}{target} = (0..<{n}).map {{ i in {elem} }}")
+            if elem == f"c.pointee.{member}[i]":
+                # Scalars as C holds them: one copy of the run.
+                out.append(f"{q}{target} = {n} == 0 ? [] : Array(UnsafeBufferPointer(start: c.pointee.{member}, count: {n}))")
+            else:
+                out.append(f"{q}{target} = {n} == 0 ? [] : (0..<{n}).map {{ i in {elem} }}")
             continue
         getter = c_getter(fl, f"c.pointee.{member}")
         if fl.presence == "optional":

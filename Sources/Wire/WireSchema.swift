@@ -5,6 +5,9 @@ public final class WireSchema: Sendable {
     /// Kind codes (`WireField.Kind.code`) of fields numbered below `directCount`, by number:
     /// what the scan's hot loop reads, with no reference counting.
     let directCodes: [UInt8]
+    /// The sub-schemas of embedded message fields numbered below `directCount`, by number:
+    /// the scan descends into them without hashing.
+    private let directSubSchemas: [(@Sendable () -> WireSchema)?]
     /// Every field by number, for the rest (names, sub-schemas, large numbers).
     private let fields: [Int32: WireField]
     static let directCount: Int32 = 64
@@ -12,12 +15,19 @@ public final class WireSchema: Sendable {
     public init(_ name: String, _ fields: [WireField]) {
         self.name = name
         var codes = [UInt8](repeating: 0, count: Int(Self.directCount))
+        var subs = [(@Sendable () -> WireSchema)?](repeating: nil, count: Int(Self.directCount))
         var byNumber: [Int32: WireField] = [:]
         for field in fields {
             byNumber[field.number] = field
-            if field.number < Self.directCount { codes[Int(field.number)] = field.kind.code }
+            guard field.number < Self.directCount else { continue }
+            codes[Int(field.number)] = field.kind.code
+            switch field.kind {
+            case .message(let sub), .messages(let sub): subs[Int(field.number)] = sub
+            default: break
+            }
         }
         directCodes = codes
+        directSubSchemas = subs
         self.fields = byNumber
     }
 
@@ -32,8 +42,9 @@ public final class WireSchema: Sendable {
 
     /// The schema of an embedded message field.
     func subSchema(_ number: Int32) -> WireSchema {
+        if number < Self.directCount, let sub = directSubSchemas[Int(number)] { return sub() }
         switch fields[number]?.kind {
-        case .message(let sub)?, .messages(let sub)?: sub()
+        case .message(let sub)?, .messages(let sub)?: return sub()
         default: preconditionFailure("field \(number) of \(name) is not a message")
         }
     }

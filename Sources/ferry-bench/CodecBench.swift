@@ -43,6 +43,8 @@ struct CodecBench: ParsableCommand {
         let msgAppBytes = measure("msgapp 64x256B", msgApp)
         let bigBytes = measure("entry 1 MiB", big)
         let heartbeats = heartbeatBytes / Double(heartbeat.serializedBytes().count)
+        let ceiling = ProtobufCCeiling.heartbeatRoundTrips(rate: rate)
+        rows.append(("heartbeat rt, protobuf-c only", ceiling, ceiling * Double(heartbeat.serializedBytes().count) / 1e6))
         let put = InternalRaftRequest(
             header: RequestHeader(id: 42), put: PutRequest(key: Data("/registry/pods/default/web-1".utf8), value: Data(count: 256)))
         let putBytes = measure("irr put 256B", put)
@@ -55,9 +57,9 @@ struct CodecBench: ParsableCommand {
         let rangeBytes = measure("range response 100 kvs", range)
 
         print("Ferry codec (protobuf-c), one thread:")
-        print("shape".padding(toLength: 28, withPad: " ", startingAt: 0) + "      msgs/s        MB/s")
+        print("shape".padding(toLength: 32, withPad: " ", startingAt: 0) + "      msgs/s        MB/s")
         for (name, perSecond, mb) in rows {
-            print(name.padding(toLength: 28, withPad: " ", startingAt: 0)
+            print(name.padding(toLength: 32, withPad: " ", startingAt: 0)
                   + String(format: "%12.0f %11.1f", perSecond, mb))
         }
         if let etcd = etcdFigures() { print("etcd codecbench (gogo, GOMAXPROCS=1): \(etcd)") } else {
@@ -65,6 +67,7 @@ struct CodecBench: ParsableCommand {
         }
         let figures: [String: Double] = [
             "heartbeats_per_s": heartbeats.rounded(),
+            "protobuf_c_heartbeats_per_s": ceiling.rounded(),
             "msgapp64_mb_per_s": (msgAppBytes / 1e6 * 10).rounded() / 10,
             "entry1m_mb_per_s": (bigBytes / 1e6 * 10).rounded() / 10,
             "irr_put_per_s": putsPerSecond.rounded(),

@@ -110,7 +110,7 @@ public struct User: WireMessage {
         let c = raw.assumingMemoryBound(to: Authpb__User.self)
         self.name = arena.take(c.pointee.name)
         self.password = arena.take(c.pointee.password)
-        self.roles = (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
+        self.roles = Int(c.pointee.n_roles) == 0 ? [] : (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
         self.options = c.pointee.options.map { UserAddOptions(_c: UnsafeRawPointer($0), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
@@ -272,7 +272,7 @@ public struct Role: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Authpb__Role.self)
         self.name = arena.take(c.pointee.name)
-        self.keyPermission = (0..<Int(c.pointee.n_keypermission)).map { i in Permission(_c: UnsafeRawPointer(c.pointee.keypermission[i]!), arena) }
+        self.keyPermission = Int(c.pointee.n_keypermission) == 0 ? [] : (0..<Int(c.pointee.n_keypermission)).map { i in Permission(_c: UnsafeRawPointer(c.pointee.keypermission[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 

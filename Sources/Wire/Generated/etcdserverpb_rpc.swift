@@ -358,7 +358,7 @@ public struct RangeResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__RangeResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.kvs = (0..<Int(c.pointee.n_kvs)).map { i in KeyValue(_c: UnsafeRawPointer(c.pointee.kvs[i]!), arena) }
+        self.kvs = Int(c.pointee.n_kvs) == 0 ? [] : (0..<Int(c.pointee.n_kvs)).map { i in KeyValue(_c: UnsafeRawPointer(c.pointee.kvs[i]!), arena) }
         self.more = c.pointee.more != 0
         self.count = c.pointee.count
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
@@ -659,7 +659,7 @@ public struct DeleteRangeResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__DeleteRangeResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.deleted = c.pointee.deleted
-        self.prevKvs = (0..<Int(c.pointee.n_prev_kvs)).map { i in KeyValue(_c: UnsafeRawPointer(c.pointee.prev_kvs[i]!), arena) }
+        self.prevKvs = Int(c.pointee.n_prev_kvs) == 0 ? [] : (0..<Int(c.pointee.n_prev_kvs)).map { i in KeyValue(_c: UnsafeRawPointer(c.pointee.prev_kvs[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -1099,9 +1099,9 @@ public struct TxnRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__TxnRequest.self)
-        self.compare = (0..<Int(c.pointee.n_compare)).map { i in Compare(_c: UnsafeRawPointer(c.pointee.compare[i]!), arena) }
-        self.success = (0..<Int(c.pointee.n_success)).map { i in RequestOp(_c: UnsafeRawPointer(c.pointee.success[i]!), arena) }
-        self.failure = (0..<Int(c.pointee.n_failure)).map { i in RequestOp(_c: UnsafeRawPointer(c.pointee.failure[i]!), arena) }
+        self.compare = Int(c.pointee.n_compare) == 0 ? [] : (0..<Int(c.pointee.n_compare)).map { i in Compare(_c: UnsafeRawPointer(c.pointee.compare[i]!), arena) }
+        self.success = Int(c.pointee.n_success) == 0 ? [] : (0..<Int(c.pointee.n_success)).map { i in RequestOp(_c: UnsafeRawPointer(c.pointee.success[i]!), arena) }
+        self.failure = Int(c.pointee.n_failure) == 0 ? [] : (0..<Int(c.pointee.n_failure)).map { i in RequestOp(_c: UnsafeRawPointer(c.pointee.failure[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -1181,7 +1181,7 @@ public struct TxnResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__TxnResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.succeeded = c.pointee.succeeded != 0
-        self.responses = (0..<Int(c.pointee.n_responses)).map { i in ResponseOp(_c: UnsafeRawPointer(c.pointee.responses[i]!), arena) }
+        self.responses = Int(c.pointee.n_responses) == 0 ? [] : (0..<Int(c.pointee.n_responses)).map { i in ResponseOp(_c: UnsafeRawPointer(c.pointee.responses[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -1797,7 +1797,7 @@ public struct WatchCreateRequest: WireMessage {
         self.rangeEnd = arena.take(c.pointee.range_end)
         self.startRevision = c.pointee.start_revision
         self.progressNotify = c.pointee.progress_notify != 0
-        self.filters = (0..<Int(c.pointee.n_filters)).map { i in WatchCreateRequest.FilterType(rawValue: Int32(truncatingIfNeeded: c.pointee.filters[i].rawValue)) }
+        self.filters = Int(c.pointee.n_filters) == 0 ? [] : (0..<Int(c.pointee.n_filters)).map { i in WatchCreateRequest.FilterType(rawValue: Int32(truncatingIfNeeded: c.pointee.filters[i].rawValue)) }
         self.prevKv = c.pointee.prev_kv != 0
         self.watchID = c.pointee.watch_id
         self.fragment = c.pointee.fragment != 0
@@ -2025,7 +2025,7 @@ public struct WatchResponse: WireMessage {
         self.compactRevision = c.pointee.compact_revision
         self.cancelReason = String(decoding: UnsafeRawBufferPointer(start: c.pointee.cancel_reason.data, count: c.pointee.cancel_reason.len), as: UTF8.self)
         self.fragment = c.pointee.fragment != 0
-        self.events = (0..<Int(c.pointee.n_events)).map { i in Event(_c: UnsafeRawPointer(c.pointee.events[i]!), arena) }
+        self.events = Int(c.pointee.n_events) == 0 ? [] : (0..<Int(c.pointee.n_events)).map { i in Event(_c: UnsafeRawPointer(c.pointee.events[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -2396,7 +2396,7 @@ public struct LeaseCheckpointRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseCheckpointRequest.self)
-        self.checkpoints = (0..<Int(c.pointee.n_checkpoints)).map { i in LeaseCheckpoint(_c: UnsafeRawPointer(c.pointee.checkpoints[i]!), arena) }
+        self.checkpoints = Int(c.pointee.n_checkpoints) == 0 ? [] : (0..<Int(c.pointee.n_checkpoints)).map { i in LeaseCheckpoint(_c: UnsafeRawPointer(c.pointee.checkpoints[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -2712,7 +2712,7 @@ public struct LeaseTimeToLiveResponse: WireMessage {
         self.id = c.pointee.id
         self.ttl = c.pointee.ttl
         self.grantedTTL = c.pointee.grantedttl
-        self.keys = (0..<Int(c.pointee.n_keys)).map { i in arena.take(c.pointee.keys[i]) }
+        self.keys = Int(c.pointee.n_keys) == 0 ? [] : (0..<Int(c.pointee.n_keys)).map { i in arena.take(c.pointee.keys[i]) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -2874,7 +2874,7 @@ public struct LeaseLeasesResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__LeaseLeasesResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.leases = (0..<Int(c.pointee.n_leases)).map { i in LeaseStatus(_c: UnsafeRawPointer(c.pointee.leases[i]!), arena) }
+        self.leases = Int(c.pointee.n_leases) == 0 ? [] : (0..<Int(c.pointee.n_leases)).map { i in LeaseStatus(_c: UnsafeRawPointer(c.pointee.leases[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -2961,8 +2961,8 @@ public struct Member: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__Member.self)
         self.id = c.pointee.id
         self.name = String(decoding: UnsafeRawBufferPointer(start: c.pointee.name.data, count: c.pointee.name.len), as: UTF8.self)
-        self.peerURLs = (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
-        self.clientURLs = (0..<Int(c.pointee.n_clienturls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.clienturls[i].data, count: c.pointee.clienturls[i].len), as: UTF8.self) }
+        self.peerURLs = Int(c.pointee.n_peerurls) == 0 ? [] : (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
+        self.clientURLs = Int(c.pointee.n_clienturls) == 0 ? [] : (0..<Int(c.pointee.n_clienturls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.clienturls[i].data, count: c.pointee.clienturls[i].len), as: UTF8.self) }
         self.isLearner = c.pointee.islearner != 0
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
@@ -3036,7 +3036,7 @@ public struct MemberAddRequest: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberAddRequest.self)
-        self.peerURLs = (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
+        self.peerURLs = Int(c.pointee.n_peerurls) == 0 ? [] : (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
         self.isLearner = c.pointee.islearner != 0
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
@@ -3113,7 +3113,7 @@ public struct MemberAddResponse: WireMessage {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberAddResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
         self.member = c.pointee.member.map { Member(_c: UnsafeRawPointer($0), arena) }
-        self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.members = Int(c.pointee.n_members) == 0 ? [] : (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -3234,7 +3234,7 @@ public struct MemberRemoveResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberRemoveResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.members = Int(c.pointee.n_members) == 0 ? [] : (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -3300,7 +3300,7 @@ public struct MemberUpdateRequest: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberUpdateRequest.self)
         self.id = c.pointee.id
-        self.peerURLs = (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
+        self.peerURLs = Int(c.pointee.n_peerurls) == 0 ? [] : (0..<Int(c.pointee.n_peerurls)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.peerurls[i].data, count: c.pointee.peerurls[i].len), as: UTF8.self) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -3368,7 +3368,7 @@ public struct MemberUpdateResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberUpdateResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.members = Int(c.pointee.n_members) == 0 ? [] : (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -3473,7 +3473,7 @@ public struct MemberListResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberListResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.members = Int(c.pointee.n_members) == 0 ? [] : (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -3592,7 +3592,7 @@ public struct MemberPromoteResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__MemberPromoteResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.members = (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
+        self.members = Int(c.pointee.n_members) == 0 ? [] : (0..<Int(c.pointee.n_members)).map { i in Member(_c: UnsafeRawPointer(c.pointee.members[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -4004,7 +4004,7 @@ public struct AlarmResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AlarmResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.alarms = (0..<Int(c.pointee.n_alarms)).map { i in AlarmMember(_c: UnsafeRawPointer(c.pointee.alarms[i]!), arena) }
+        self.alarms = Int(c.pointee.n_alarms) == 0 ? [] : (0..<Int(c.pointee.n_alarms)).map { i in AlarmMember(_c: UnsafeRawPointer(c.pointee.alarms[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -4155,7 +4155,7 @@ public struct StatusResponse: WireMessage {
         self.raftIndex = c.pointee.raftindex
         self.raftTerm = c.pointee.raftterm
         self.raftAppliedIndex = c.pointee.raftappliedindex
-        self.errors = (0..<Int(c.pointee.n_errors)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.errors[i].data, count: c.pointee.errors[i].len), as: UTF8.self) }
+        self.errors = Int(c.pointee.n_errors) == 0 ? [] : (0..<Int(c.pointee.n_errors)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.errors[i].data, count: c.pointee.errors[i].len), as: UTF8.self) }
         self.dbSizeInUse = c.pointee.dbsizeinuse
         self.isLearner = c.pointee.islearner != 0
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
@@ -5297,7 +5297,7 @@ public struct AuthUserGetResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserGetResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.roles = (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
+        self.roles = Int(c.pointee.n_roles) == 0 ? [] : (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -5630,7 +5630,7 @@ public struct AuthRoleGetResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleGetResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.perm = (0..<Int(c.pointee.n_perm)).map { i in Permission(_c: UnsafeRawPointer(c.pointee.perm[i]!), arena) }
+        self.perm = Int(c.pointee.n_perm) == 0 ? [] : (0..<Int(c.pointee.n_perm)).map { i in Permission(_c: UnsafeRawPointer(c.pointee.perm[i]!), arena) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -5698,7 +5698,7 @@ public struct AuthRoleListResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthRoleListResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.roles = (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
+        self.roles = Int(c.pointee.n_roles) == 0 ? [] : (0..<Int(c.pointee.n_roles)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.roles[i].data, count: c.pointee.roles[i].len), as: UTF8.self) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 
@@ -5766,7 +5766,7 @@ public struct AuthUserListResponse: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Etcdserverpb__AuthUserListResponse.self)
         self.header = c.pointee.header.map { ResponseHeader(_c: UnsafeRawPointer($0), arena) }
-        self.users = (0..<Int(c.pointee.n_users)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.users[i].data, count: c.pointee.users[i].len), as: UTF8.self) }
+        self.users = Int(c.pointee.n_users) == 0 ? [] : (0..<Int(c.pointee.n_users)).map { i in String(decoding: UnsafeRawBufferPointer(start: c.pointee.users[i].data, count: c.pointee.users[i].len), as: UTF8.self) }
         self.unknownFields = UnknownFields()  // etcd's proto3 code drops unknown fields
     }
 

@@ -472,7 +472,7 @@ public struct Message: WireMessage {
         self.term = c.pointee.term
         self.logTerm = c.pointee.logterm
         self.index = c.pointee.index
-        self.entries = (0..<Int(c.pointee.n_entries)).map { i in Entry(_c: UnsafeRawPointer(c.pointee.entries[i]!), arena) }
+        self.entries = Int(c.pointee.n_entries) == 0 ? [] : (0..<Int(c.pointee.n_entries)).map { i in Entry(_c: UnsafeRawPointer(c.pointee.entries[i]!), arena) }
         self.commit = c.pointee.commit
         self.snapshot = c.pointee.snapshot.map { Snapshot(_c: UnsafeRawPointer($0), arena) } ?? Snapshot()
         self.reject = c.pointee.reject != 0
@@ -647,10 +647,10 @@ public struct ConfState: WireMessage {
 
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Raftpb__ConfState.self)
-        self.voters = (0..<Int(c.pointee.n_voters)).map { i in c.pointee.voters[i] }
-        self.learners = (0..<Int(c.pointee.n_learners)).map { i in c.pointee.learners[i] }
-        self.votersOutgoing = (0..<Int(c.pointee.n_voters_outgoing)).map { i in c.pointee.voters_outgoing[i] }
-        self.learnersNext = (0..<Int(c.pointee.n_learners_next)).map { i in c.pointee.learners_next[i] }
+        self.voters = Int(c.pointee.n_voters) == 0 ? [] : Array(UnsafeBufferPointer(start: c.pointee.voters, count: Int(c.pointee.n_voters)))
+        self.learners = Int(c.pointee.n_learners) == 0 ? [] : Array(UnsafeBufferPointer(start: c.pointee.learners, count: Int(c.pointee.n_learners)))
+        self.votersOutgoing = Int(c.pointee.n_voters_outgoing) == 0 ? [] : Array(UnsafeBufferPointer(start: c.pointee.voters_outgoing, count: Int(c.pointee.n_voters_outgoing)))
+        self.learnersNext = Int(c.pointee.n_learners_next) == 0 ? [] : Array(UnsafeBufferPointer(start: c.pointee.learners_next, count: Int(c.pointee.n_learners_next)))
         self.autoLeave = c.pointee.auto_leave != 0
         self.unknownFields = UnknownFields(c.pointee.base)
     }
@@ -880,7 +880,7 @@ public struct ConfChangeV2: WireMessage {
     public init(_c raw: UnsafeRawPointer, _ arena: WireArena) {
         let c = raw.assumingMemoryBound(to: Raftpb__ConfChangeV2.self)
         self.transition = ConfChangeTransition(rawValue: Int32(truncatingIfNeeded: c.pointee.transition.rawValue))
-        self.changes = (0..<Int(c.pointee.n_changes)).map { i in ConfChangeSingle(_c: UnsafeRawPointer(c.pointee.changes[i]!), arena) }
+        self.changes = Int(c.pointee.n_changes) == 0 ? [] : (0..<Int(c.pointee.n_changes)).map { i in ConfChangeSingle(_c: UnsafeRawPointer(c.pointee.changes[i]!), arena) }
         self.context = c.pointee.has_context != 0 ? arena.take(c.pointee.context) : nil
         self.unknownFields = UnknownFields(c.pointee.base)
     }
