@@ -66,6 +66,22 @@ final class ByteArena {
         return Data(bytes: raw.baseAddress!, count: raw.count)
     }
 
+    /// The bytes appended so far, readable from any thread while this arena goes on
+    /// appending: appends never touch bytes already written, and the view keeps the arena
+    /// (and so its chunks) alive.
+    var frozen: Frozen { Frozen(owner: self, chunks: chunks) }
+
+    /// See `frozen`.
+    struct Frozen: @unchecked Sendable {
+        let owner: ByteArena
+        let chunks: [UnsafeMutableRawBufferPointer]
+
+        func bytes(_ slice: ByteSlice) -> UnsafeRawBufferPointer {
+            if slice.count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: chunks[Int(slice.chunk)].baseAddress! + Int(slice.offset), count: Int(slice.count))
+        }
+    }
+
     private func newChunk(_ size: Int) -> UnsafeMutableRawBufferPointer {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         chunks.append(chunk)

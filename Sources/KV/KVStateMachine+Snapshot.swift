@@ -20,24 +20,12 @@ extension KVStateMachine {
     static let snapshotMagic = Array("FERRYKV2".utf8)
     static let snapshotMagicV1 = Array("FERRYKV1".utf8)
 
-    public func snapshot() -> [UInt8] {
+    public func snapshot() -> [UInt8] { snapshotImage().serialized() }
+
+    /// The state as of now, to be written out on any thread (see `KVSnapshotImage`). On the
+    /// state machine's thread.
+    public func snapshotImage() -> KVSnapshotImage {
         var w = SnapshotWriter()
-        w.raw(KVStateMachine.snapshotMagic)
-        w.int64(store.currentRevision)
-        w.int64(store.compactRevision)
-        w.uint32(UInt32(store.keys.count))
-        for id in 0..<Int32(store.keys.count) { w.run(store.keys.bytes(id)) }
-        w.uint32(UInt32(store.log.count))
-        for record in store.log {
-            w.int64(record.main)
-            w.uint32(UInt32(record.sub))
-            w.uint32(UInt32(record.key))
-            w.uint8(record.isTombstone ? 1 : 0)
-            w.int64(record.createRevision)
-            w.int64(record.version)
-            w.int64(record.lease)
-            w.run(store.values.bytes(record.value))
-        }
         let leases = lessor.leases.keys.sorted().map { lessor.leases[$0]! }
         w.uint32(UInt32(leases.count))
         for lease in leases {
@@ -57,10 +45,7 @@ extension KVStateMachine {
         let roles = auth.sortedRoles
         w.uint32(UInt32(roles.count))
         for role in roles { w.run(role.serializedBytes()) }
-        var checksum: UInt32 = 0
-        checksum = CRC32C.update(checksum, w.bytes)
-        w.uint32(checksum)
-        return w.bytes
+        return KVSnapshotImage(store: store, tail: w.bytes)
     }
 
     /// The length `snapshot()` would have, counted without writing it: what Ferry reports as

@@ -16,6 +16,9 @@ struct SnapshotWriter {
     mutating func run(_ raw: [UInt8]) { raw.withUnsafeBytes { run($0) } }
 
     mutating func raw(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+
+    /// Empties the buffer, keeping its room, once its bytes went out.
+    mutating func clear() { bytes.removeAll(keepingCapacity: true) }
 }
 
 /// Why snapshot bytes could not be restored.

@@ -16,7 +16,7 @@ struct MaintenanceService {
                 node.statusResponse().whenComplete { reply($0.mapError { KVService.status($0) }) }
             },
             "/etcdserverpb.Maintenance/Hash": GRPCServer.unary { (_: HashRequest, reply: @escaping @Sendable (Result<HashResponse, GRPCStatus>) -> Void) in
-                node.eventLoop.submit { node.hashResponse() }.whenComplete { reply($0.mapError { KVService.status($0) }) }
+                node.hashResponse().whenComplete { reply($0.mapError { KVService.status($0) }) }
             },
             "/etcdserverpb.Maintenance/HashKV": GRPCServer.unary { (request: HashKVRequest, reply) in
                 // A local read of this member's store, as etcd's HashKV is.
@@ -51,11 +51,20 @@ struct MaintenanceService {
 extension RaftNode {
     /// etcd's Hash is a CRC-32C of its whole backend. Ferry's database is the KV snapshot
     /// (keys, revisions, leases, alarms, users and roles), so its Hash is the CRC-32C of those
-    /// bytes: equal on every member that has applied the same entries. On the loop.
-    func hashResponse() -> HashResponse {
-        var hash: UInt32 = 0
-        hash = CRC32C.update(hash, kv.snapshot())
-        return HashResponse(header: header(revision: kv.revision), hash: hash)
+    /// bytes: equal on every member that has applied the same entries. The state is taken on
+    /// the loop and summed off it.
+    func hashResponse() -> EventLoopFuture<HashResponse> {
+        eventLoop.flatSubmit { [self] in
+            let image = kv.snapshotImage()
+            let header = header(revision: kv.revision)
+            let promise = eventLoop.makePromise(of: HashResponse.self)
+            Self.offLoopWork.async {
+                var hash: UInt32 = 0
+                image.write { (raw: UnsafeRawBufferPointer) in hash = CRC32C.update(hash, raw) }
+                promise.succeed(HashResponse(header: header, hash: hash))
+            }
+            return promise.futureResult
+        }
     }
 
     /// etcd's MoveLeader: only the leader may hand over, to a voting member; answers once

@@ -51,6 +51,8 @@ public final class RaftNode: @unchecked Sendable {
     var confState: ConfState
     var appliedIndex: UInt64
     var snapshotIndex: UInt64
+    /// A snapshot's KV file is being written (see `maybeSnapshot`).
+    var snapshotInProgress = false
     var term: UInt64
     var lead: UInt64 = 0
     var role = Role.follower
@@ -391,22 +393,53 @@ public final class RaftNode: @unchecked Sendable {
 
     // MARK: Snapshots
 
+    /// Saves a snapshot once `snapshotCount` entries were applied since the last. The KV
+    /// state is frozen here (`KVSnapshotImage`, no copy) and written out on another thread,
+    /// so a large store does not stall the loop (heartbeats, appends, reads) while it is;
+    /// raft's snapshot, which makes the file the one to load and lets the log be compacted,
+    /// is saved back on the loop once the file is durable.
     private func maybeSnapshot() {
-        guard appliedIndex > snapshotIndex, appliedIndex - snapshotIndex > options.snapshotCount else { return }
+        guard !snapshotInProgress, appliedIndex > snapshotIndex, appliedIndex - snapshotIndex > options.snapshotCount else { return }
+        snapshotInProgress = true
         let started = NIODeadline.now()
+        let index = appliedIndex
+        let image = kv.snapshotImage()
+        let confState = confState
+        let raftData = Data(ServerSnapshot.raftData(membership))
+        let directory = storage.snapDirectory
+        Self.offLoopWork.async { [self] in
+            let written = Result { try ServerSnapshot.writeKV(image, directory: directory, index: index) }
+            eventLoop.execute { [self] in
+                snapshotInProgress = false
+                finishSnapshot(at: index, confState: confState, raftData: raftData, written: written, started: started)
+            }
+        }
+    }
+
+    /// Where the whole KV state is written out or summed, off the nodes' loops (see
+    /// `KVSnapshotImage`).
+    static let offLoopWork = DispatchQueue(label: "ferry.snapshot-images", qos: .utility, attributes: .concurrent)
+
+    private func finishSnapshot(at index: UInt64, confState: ConfState, raftData: Data, written: Result<Void, Error>, started: NIODeadline) {
+        guard !stopped else { return }
+        guard index > snapshotIndex else {
+            // A snapshot from the leader was installed meanwhile: this one is out of date.
+            try? FileManager.default.removeItem(atPath: SnapshotFiles.dbPath(directory: storage.snapDirectory, index: index))
+            return
+        }
         do {
-            try ServerSnapshot.writeKV(kv.snapshot(), directory: storage.snapDirectory, index: appliedIndex)
-            try storage.snapshot(at: appliedIndex, confState: confState, data: Data(ServerSnapshot.raftData(membership)),
-                                 keepEntries: Self.catchUpEntries)
+            try written.get()
+            try storage.snapshot(at: index, confState: confState, data: raftData, keepEntries: Self.catchUpEntries)
         } catch {
             logger.error("failed to save a snapshot", metadata: ["error": "\(error)"])
             return
         }
         logger.info("saved snapshot", metadata: [
-            "snapshot-index": "\(appliedIndex)", "took": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)ms",
+            "snapshot-index": "\(index)", "took": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)ms",
         ])
-        snapshotIndex = appliedIndex
+        snapshotIndex = index
         purgeFiles()
+        maybeSnapshot()
     }
 
     /// Entries kept before a snapshot for followers a little behind (etcd's

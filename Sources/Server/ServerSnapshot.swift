@@ -1,5 +1,6 @@
 import Foundation
 import KV
+import Storage
 import Transport
 
 /// A Ferry member's snapshot, in two files as etcd keeps its own: raft's `.snap` file holds
@@ -21,18 +22,40 @@ enum ServerSnapshot {
 
     /// Writes the KV bytes of the snapshot at `index`: a temporary file, synced, then renamed.
     static func writeKV(_ bytes: [UInt8], directory: String, index: UInt64) throws {
+        try writeKV(directory: directory, index: index) { (sink: (UnsafeRawBufferPointer) throws(DiskError) -> Void) throws(DiskError) in
+            let result = bytes.withUnsafeBytes { raw in Result { () throws(DiskError) in try sink(raw) } }
+            try result.get()
+        }
+    }
+
+    /// Writes `image` as the KV bytes of the snapshot at `index`, a piece at a time. Any thread.
+    static func writeKV(_ image: KVSnapshotImage, directory: String, index: UInt64) throws {
+        try writeKV(directory: directory, index: index) { (sink: (UnsafeRawBufferPointer) throws(DiskError) -> Void) throws(DiskError) in
+            try image.write(to: sink)
+        }
+    }
+
+    private static func writeKV(
+        directory: String, index: UInt64,
+        _ produce: ((UnsafeRawBufferPointer) throws(DiskError) -> Void) throws(DiskError) -> Void
+    ) throws {
+        let fs = POSIXFileSystem()
         let path = SnapshotFiles.dbPath(directory: directory, index: index)
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-              let file = FileHandle(forWritingAtPath: temporary) else { throw SnapshotDBError(path: temporary, reason: "cannot create") }
-        do {
-            try file.write(contentsOf: bytes)
-            try file.synchronize()
-            try file.close()
-            try? FileManager.default.removeItem(atPath: path)
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        do throws(DiskError) {
+            let file = try fs.openForWriting(temporary, create: true)
+            defer { file.close() }
+            try file.truncate(to: 0)
+            var offset = 0
+            try produce { (raw: UnsafeRawBufferPointer) throws(DiskError) in
+                try file.write(raw, at: offset)
+                offset += raw.count
+            }
+            try file.sync()
+            try fs.rename(temporary, path)
+            try fs.syncDirectory(directory)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+            try? fs.remove(temporary)
             throw SnapshotDBError(path: path, reason: "\(error)")
         }
     }

@@ -28,7 +28,12 @@ final class SnapshotStream: @unchecked Sendable {
     /// Serves the call (a GRPCMethod): the snapshot is taken when the request has arrived.
     static func serve(_ call: GRPCServerCall, node: RaftNode) {
         call.onEnd = {
-            node.eventLoop.submit { SnapshotFile.database(kv: node.kv.snapshot()) }.whenComplete { result in
+            node.eventLoop.submit { node.kv.snapshotImage() }.flatMap { image in
+                // Encoded off the loop: a large store would stall it.
+                let promise = node.eventLoop.makePromise(of: [UInt8].self)
+                RaftNode.offLoopWork.async { promise.succeed(SnapshotFile.database(kv: image.serialized())) }
+                return promise.futureResult
+            }.whenComplete { result in
                 switch result {
                 case .success(let database):
                     let stream = SnapshotStream(call: call, node: node, database: database)

@@ -43,6 +43,39 @@ import Wire
         #expect(try restored.hashKV() == original.hashKV())
     }
 
+    /// An image keeps the bytes of the moment it was taken while the store goes on: puts that
+    /// fill new arena chunks and large values, deletes, a lease, a compaction and a defragment
+    /// that rebuild the store. Written in any piece size, on another thread while the store
+    /// changes, it gives those bytes.
+    @Test func snapshotImageKeepsTheStateOfItsMoment() async throws {
+        var driver = EntryDriver()
+        for i in 0..<3000 { driver.put("k\(i % 700)", String(repeating: "v", count: i % 300)) }
+        driver.put("big", String(repeating: "b", count: 300 * 1024))
+        let machine = driver.machine
+        let expected = machine.snapshot()
+        let image = machine.snapshotImage()
+        let written = Task.detached {
+            var pieces: [UInt8] = []
+            image.write(piece: 4096) { (raw: UnsafeRawBufferPointer) in pieces.append(contentsOf: raw) }
+            return pieces
+        }
+        for i in 0..<3000 { driver.put("n\(i)", String(repeating: "w", count: 500)) }
+        driver.put("big", String(repeating: "c", count: 400 * 1024))
+        driver.delete("k1", end: "k5")
+        _ = try driver.apply(InternalRaftRequest(leaseGrant: LeaseGrantRequest(ttl: 600, id: 9))).get()
+        _ = try driver.apply(InternalRaftRequest(compaction: CompactionRequest(revision: 3500))).get()
+        machine.defragment()
+        #expect(machine.snapshot() != expected)
+        #expect(await written.value == expected)
+        #expect(image.serialized() == expected)
+        var small: [UInt8] = []
+        image.write(piece: 7) { (raw: UnsafeRawBufferPointer) in small.append(contentsOf: raw) }
+        #expect(small == expected)
+        let restored = KVStateMachine()
+        try restored.restore(snapshot: image.serialized())
+        #expect(restored.revision == 3002)
+    }
+
     /// Damaged snapshot bytes are refused with a typed error and leave the store as it was.
     @Test func damagedSnapshotIsRefused() throws {
         var driver = EntryDriver()

@@ -120,7 +120,8 @@ struct MaintenanceServiceTests {
         let _: AuthUserAddResponse = try await client.unary("/etcdserverpb.Auth/UserAdd", AuthUserAddRequest(name: "alice", password: "pw"), timeout: .seconds(10))
 
         let hash: HashResponse = try await client.unary("/etcdserverpb.Maintenance/Hash", HashRequest(), timeout: .seconds(10))
-        let snapshotBytes = try await server.node.eventLoop.submit { server.node.kv.snapshot() }.get()
+        let node = server.node
+        let snapshotBytes = try await node.eventLoop.submit { node.kv.snapshot() }.get()
         #expect(hash.hash == CRC32C.update(0, snapshotBytes))
         #expect(hash.header?.revision == 41)
 
