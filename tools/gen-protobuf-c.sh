@@ -25,6 +25,7 @@ umbrella="$out/include/CEtcdProto.h"
   echo "#ifndef CETCDPROTO_H"
   echo "#define CETCDPROTO_H"
   echo "#include \"ferry_arena.h\""
+  echo "#include \"ferry_crc32c.h\""
 } > "$umbrella"
 for p in "${protos[@]}"; do
   base=${p%.proto}

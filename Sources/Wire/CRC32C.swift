@@ -1,3 +1,4 @@
+import CEtcdProto
 import Foundation
 
 /// CRC-32C (Castagnoli): the checksum of etcd's WAL records, .snap files and HashKV.
@@ -17,7 +18,16 @@ public enum CRC32C {
         return tables
     }()
 
+    /// Whether the CPU computes CRC-32C itself (SSE 4.2, arm64's CRC extension).
+    static let inHardware = ferry_crc32c_available() != 0
+
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard !inHardware else { return bytes.isEmpty ? crc : ferry_crc32c_update(crc, bytes.baseAddress, bytes.count) }
+        return updateByTable(crc, bytes)
+    }
+
+    /// The portable way, slicing by 8 (and the reference the hardware's answers are tested against).
+    static func updateByTable(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
         var i = 0
         let n = bytes.count

@@ -2,6 +2,7 @@
 #ifndef CETCDPROTO_H
 #define CETCDPROTO_H
 #include "ferry_arena.h"
+#include "ferry_crc32c.h"
 #include "proto/authpb/auth.pb-c.h"
 #include "proto/etcdserverpb/etcdserver.pb-c.h"
 #include "proto/etcdserverpb/raft_internal.pb-c.h"
