@@ -5,13 +5,14 @@
 # leader and the follower spend it: by library, the hottest symbols, and Ferry's layers with
 # their callees. `--server /usr/bin/etcd` profiles etcd the same way. Not part of `make test`.
 #
-#   tools/profile-put.sh [--server PATH] [--clients N] [--total N] [--keep DIR]
+#   tools/profile-put.sh [--server PATH] [--clients N] [--total N] [--val-size BYTES] [--keep DIR]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FERRY=$ROOT/.build/release/ferry
 ETCDBENCH=$ROOT/.build/etcdbench
 CLIENTS=64
 TOTAL=60000
+VALUE=256
 KEEP=
 BASE=42000
 while [ $# -gt 0 ]; do
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
         --server) FERRY=$2; shift 2 ;;
         --clients) CLIENTS=$2; shift 2 ;;
         --total) TOTAL=$2; shift 2 ;;
+        --val-size) VALUE=$2; shift 2 ;;
         --keep) KEEP=$2; shift 2 ;;
         *) echo "profile-put.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -67,10 +69,10 @@ PERF_LEADER=$!
 perf record -F 2000 -g -o "$WORK/follower.data" -p "${PIDS[$((follower - 1))]}" >/dev/null 2>&1 &
 PERF_FOLLOWER=$!
 sleep 0.5
-echo "== load: put, $CLIENTS clients over 8 connections, $TOTAL requests, to all three members"
+echo "== load: put, $CLIENTS clients over 8 connections, $TOTAL requests of $VALUE-byte values, to all three members"
 cpu_ticks() { for pid in "${PIDS[@]}"; do awk '{ print $14 + $15 }' "/proc/$pid/stat"; done; }
 before=($(cpu_ticks))
-"$ETCDBENCH" -endpoints "$ENDPOINTS" -op put -clients "$CLIENTS" -conns 8 -total "$TOTAL"
+"$ETCDBENCH" -endpoints "$ENDPOINTS" -op put -clients "$CLIENTS" -conns 8 -total "$TOTAL" -val-size "$VALUE"
 after=($(cpu_ticks))
 hz=$(getconf CLK_TCK)
 for i in 1 2 3; do

@@ -58,7 +58,7 @@ extension RaftNode {
             let image = kv.snapshotImage()
             let header = header(revision: kv.revision)
             let promise = eventLoop.makePromise(of: HashResponse.self)
-            Self.offLoopWork.async {
+            BackgroundWork.run {
                 var hash: UInt32 = 0
                 image.write { (raw: UnsafeRawBufferPointer) in hash = CRC32C.update(hash, raw) }
                 promise.succeed(HashResponse(header: header, hash: hash))

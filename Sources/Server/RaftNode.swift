@@ -108,6 +108,15 @@ public final class RaftNode: @unchecked Sendable {
         raw = try RawNode(config: config)
         term = raw.status.hardState.term
         committed = raw.status.hardState.commit
+        removeUnfinishedSnapshotFiles()
+    }
+
+    /// Snapshot files a stop left half written (`.tmp`, never renamed into use).
+    private func removeUnfinishedSnapshotFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: storage.snapDirectory)) ?? []
+        for name in names where name.hasSuffix(".snap.db.tmp") {
+            try? FileManager.default.removeItem(atPath: "\(storage.snapDirectory)/\(name)")
+        }
     }
 
     /// Starts ticking and connects to the members it knows.
@@ -407,7 +416,7 @@ public final class RaftNode: @unchecked Sendable {
         let confState = confState
         let raftData = Data(ServerSnapshot.raftData(membership))
         let directory = storage.snapDirectory
-        Self.offLoopWork.async { [self] in
+        BackgroundWork.run { [self] in
             let written = Result { try ServerSnapshot.writeKV(image, directory: directory, index: index) }
             eventLoop.execute { [self] in
                 snapshotInProgress = false
@@ -415,10 +424,6 @@ public final class RaftNode: @unchecked Sendable {
             }
         }
     }
-
-    /// Where the whole KV state is written out or summed, off the nodes' loops (see
-    /// `KVSnapshotImage`).
-    static let offLoopWork = DispatchQueue(label: "ferry.snapshot-images", qos: .utility, attributes: .concurrent)
 
     private func finishSnapshot(at index: UInt64, confState: ConfState, raftData: Data, written: Result<Void, Error>, started: NIODeadline) {
         guard !stopped else { return }

@@ -31,7 +31,7 @@ final class SnapshotStream: @unchecked Sendable {
             node.eventLoop.submit { node.kv.snapshotImage() }.flatMap { image in
                 // Encoded off the loop: a large store would stall it.
                 let promise = node.eventLoop.makePromise(of: [UInt8].self)
-                RaftNode.offLoopWork.async { promise.succeed(SnapshotFile.database(kv: image.serialized())) }
+                BackgroundWork.run { promise.succeed(SnapshotFile.database(kv: image.serialized())) }
                 return promise.futureResult
             }.whenComplete { result in
                 switch result {

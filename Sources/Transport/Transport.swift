@@ -446,14 +446,17 @@ public final class Transport: @unchecked Sendable {
         switch event {
         case .data(let stream, let bytes):
             handler.session.consume(stream: stream, count: bytes.count)
-            guard let reader = peer.dialed[stream] else { return }
+            // Taken out while it reads, so that its buffer is not shared with the dictionary's
+            // copy: appending would copy all that is buffered, on every chunk.
+            guard let reader = peer.dialed.removeValue(forKey: stream) else { return }
+            let kind = reader.kind
             do {
-                try read(bytes, from: reader, on: stream, of: peer)
+                try read(bytes, from: consume reader, on: stream, of: peer)
             } catch {
                 FileHandle.standardError.write(Data("transport: bad stream from \(PeerProtocol.id(peer.id)): \(error)\n".utf8))
                 handler.session.reset(stream: stream)
                 peer.dialed[stream] = nil
-                redial(reader.kind, peer, handler)
+                redial(kind, peer, handler)
             }
         case .headers(let stream, let headers, _):
             if headers[":status"] == "410" || headers[":status"] == "403" {
@@ -478,9 +481,9 @@ public final class Transport: @unchecked Sendable {
         }
     }
 
-    private func read(_ bytes: [UInt8], from reader: Reader, on stream: Int32, of peer: Peer) throws(WireError) {
+    private func read(_ bytes: [UInt8], from reader: consuming Reader, on stream: Int32, of peer: Peer) throws(WireError) {
         peer.receivedBytes += bytes.count
-        switch reader {
+        switch consume reader {
         case .message(var decoder):
             decoder.feed(bytes)
             while let message = try decoder.next() {

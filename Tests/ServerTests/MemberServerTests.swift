@@ -11,14 +11,14 @@ import Wire
 /// A single member in this process on real sockets and files, driven by Ferry's own gRPC client.
 @Suite("a member serves etcd's KV service through raft and recovers from its data dir", .serialized)
 struct MemberServerTests {
-    static func configuration(_ directory: String) throws -> ServerConfiguration {
-        try ServerConfiguration(flags: [
+    static func configuration(_ directory: String, _ more: [String: String] = [:]) throws -> ServerConfiguration {
+        try ServerConfiguration(flags: more.merging([
             "name": "solo", "data-dir": directory,
             "listen-client-urls": "http://127.0.0.1:0", "advertise-client-urls": "http://127.0.0.1:2379",
             "listen-peer-urls": "http://127.0.0.1:0", "initial-advertise-peer-urls": "http://127.0.0.1:2380",
             "initial-cluster": "solo=http://127.0.0.1:2380",
             "heartbeat-interval": "10", "election-timeout": "100", "max-request-bytes": "10000",
-        ])
+        ]) { mine, _ in mine })
     }
 
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -38,6 +38,48 @@ struct MemberServerTests {
     func range(_ client: GRPCClient, _ key: String, revision: Int64 = 0, serializable: Bool = false) async throws(GRPCStatus) -> RangeResponse {
         try await client.unary("/etcdserverpb.KV/Range",
                                RangeRequest(key: Data(key.utf8), revision: revision, serializable: serializable), timeout: .seconds(10))
+    }
+
+    @Test("a snapshot every --snapshot-count entries: the KV file and raft's .snap appear, old ones are purged to --max-snapshots, a write a stop interrupted is cleared at start, a restart holds everything")
+    func snapshotsOffTheLoop() async throws {
+        let directory = NSTemporaryDirectory() + "ferry-member-snap-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let configuration = try Self.configuration(directory, ["snapshot-count": "50", "max-snapshots": "2"])
+        func start() async throws -> (MemberServer, GRPCClient) {
+            let server = try MemberServer.start(configuration, logger: Self.logger)
+            let port = try #require(server.clientChannels.first?.localAddress?.port)
+            return (server, try await GRPCClient.connect(host: "127.0.0.1", port: port, group: group).get())
+        }
+        let snapDirectory = directory + "/member/snap"
+        func names(_ suffix: String) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: snapDirectory)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
+        }
+
+        var (server, client) = try await start()
+        for i in 0..<240 { _ = try await put(client, "key\(i % 30)", String(repeating: "v", count: i)) }
+        var waited = 0
+        while names(".snap").count < 2 || names(".snap.db").count < 2, waited < 100 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        #expect(names(".snap").count == 2)
+        #expect(names(".snap.db").count == 2)
+        #expect(names(".tmp").isEmpty)
+        let before = try await range(client, "key7")
+        try await client.close().get()
+        server.stop()
+
+        let leftover = snapDirectory + "/00000000000000ff.snap.db.tmp"
+        #expect(FileManager.default.createFile(atPath: leftover, contents: Data(count: 100)))
+        (server, client) = try await start()
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        let after = try await range(client, "key7", serializable: true)
+        #expect(after.kvs == before.kvs)
+        #expect(after.header?.revision == before.header?.revision)
+        try await client.close().get()
+        server.stop()
+        try await group.shutdownGracefully()
     }
 
     @Test("Put, Range, Txn, DeleteRange and Compact with etcd's headers and errors; a restart keeps everything")
