@@ -68,17 +68,20 @@ final class GRPCServerConnection: @unchecked Sendable {
             if endStream { call.onEnd?() }
         case .data(let stream, let bytes):
             handler.session.consume(stream: stream, count: bytes.count)
-            guard var entry = calls[stream] else { return }
+            // Taken out while it decodes, so that its buffer is not shared with the
+            // dictionary's copy: feeding would copy all that is buffered, on every chunk.
+            guard var entry = calls.removeValue(forKey: stream) else { return }
             entry.decoder.feed(bytes)
+            var messages: [[UInt8]] = []
+            var failure: GRPCStatus?
             do {
-                while let message = try entry.decoder.next() {
-                    calls[stream] = entry
-                    entry.call.onMessage?(message)
-                }
-                calls[stream] = entry
+                while let message = try entry.decoder.next() { messages.append(message) }
             } catch {
-                entry.call.finish(error)
+                failure = error
             }
+            calls[stream] = entry
+            for message in messages { entry.call.onMessage?(message) }
+            if let failure { entry.call.finish(failure) }
         case .endStream(let stream):
             guard let entry = calls[stream] else { return }
             if !entry.decoder.isEmpty { entry.call.finish(.internalError("grpc: request ended inside a message")) }
