@@ -88,7 +88,7 @@ cluster-tests: release check-shared $(WALREAD) $(LINCHECK) $(V3CLIENT)
 	tools/kv-replay.sh ferry-3
 	tools/kv-replay.sh etcd
 	tools/gateway-parity.sh .build/release/ferry
-	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1
+	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1 -base-port 26000
 
 ## bench-vs-etcd: three-member and single etcd 3.4.23 against Ferry, same client, one run (not part of test)
 bench-vs-etcd: release
@@ -98,7 +98,7 @@ bench-vs-etcd: release
 LINCHECK_SECONDS ?= 120
 LINCHECK_SEED ?= 7
 lincheck: release check-shared $(LINCHECK)
-	$(LINCHECK) -server .build/release/ferry -seconds $(LINCHECK_SECONDS) -clients 16 -nemesis kill,pause -seed $(LINCHECK_SEED)
+	$(LINCHECK) -server .build/release/ferry -seconds $(LINCHECK_SECONDS) -base-port 26000 -clients 16 -nemesis kill,pause -seed $(LINCHECK_SEED)
 
 ## raft-oracle: random interaction scripts answered by etcd's own raft, replayed on Ferry (not part of test)
 ORACLE_SCRIPTS ?= 200

@@ -14,7 +14,7 @@ CLIENTS=64
 TOTAL=60000
 VALUE=256
 KEEP=
-BASE=42000
+BASE=22000
 while [ $# -gt 0 ]; do
     case $1 in
         --server) FERRY=$2; shift 2 ;;

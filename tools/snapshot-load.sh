@@ -11,7 +11,7 @@ BIN=${1:-$ROOT/.build/release/ferry}
 BENCH=$ROOT/.build/etcdbench
 [ -x "$BIN" ] || { echo "snapshot-load.sh: $BIN is missing (make release)" >&2; exit 1; }
 [ -x "$BENCH" ] || { echo "snapshot-load.sh: $BENCH is missing (run tools/bench-vs-etcd once)" >&2; exit 1; }
-BASE=43000
+BASE=23000
 WORK=$(mktemp -d -p "$ROOT/.build")
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
