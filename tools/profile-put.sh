@@ -40,17 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-CLUSTER=
-for i in 1 2 3; do CLUSTER+="${CLUSTER:+,}m$i=http://127.0.0.1:$((BASE + 10 + i))"; done
-ENDPOINTS=
-for i in 1 2 3; do
-    client=127.0.0.1:$((BASE + i)); peer=http://127.0.0.1:$((BASE + 10 + i))
-    ENDPOINTS+="${ENDPOINTS:+,}$client"
-    "$FERRY" --name m$i --data-dir "$WORK/m$i" --listen-client-urls http://$client --advertise-client-urls http://$client \
-        --listen-peer-urls $peer --initial-advertise-peer-urls $peer --initial-cluster "$CLUSTER" \
-        --initial-cluster-token profile --initial-cluster-state new >"$WORK/m$i.log" 2>&1 &
-    PIDS+=($!)
-done
+source "$ROOT/tools/local-cluster.sh"
+start_local_cluster "$FERRY" "$BASE" "$WORK" profile
 
 leader=
 for _ in $(seq 150); do

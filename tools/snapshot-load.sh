@@ -15,18 +15,8 @@ BASE=23000
 WORK=$(mktemp -d -p "$ROOT/.build")
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
-CLUSTER=
-for i in 1 2 3; do CLUSTER+="${CLUSTER:+,}m$i=http://127.0.0.1:$((BASE + 10 + i))"; done
-ENDPOINTS=
-for i in 1 2 3; do
-    client=127.0.0.1:$((BASE + i)); peer=http://127.0.0.1:$((BASE + 10 + i))
-    ENDPOINTS+="${ENDPOINTS:+,}$client"
-    "$BIN" --name m$i --data-dir "$WORK/m$i" --listen-client-urls http://$client --advertise-client-urls http://$client \
-        --listen-peer-urls $peer --initial-advertise-peer-urls $peer --initial-cluster "$CLUSTER" \
-        --initial-cluster-token snapshot-load --initial-cluster-state new --snapshot-count 3000 \
-        --quota-backend-bytes 8000000000 >"$WORK/m$i.log" 2>&1 &
-    PIDS+=($!)
-done
+source "$ROOT/tools/local-cluster.sh"
+start_local_cluster "$BIN" "$BASE" "$WORK" snapshot-load --snapshot-count 3000 --quota-backend-bytes 8000000000
 changes() {
     for i in 1 2 3; do
         curl -s "http://127.0.0.1:$((BASE + i))/metrics" | awk '/^etcd_server_leader_changes_seen_total/ { printf "%s ", $2 }'
