@@ -62,7 +62,8 @@ public final class MemberServer: @unchecked Sendable {
             tick: heartbeat, electionTicks: configuration.electionTimeout / configuration.heartbeatInterval,
             preVote: configuration.preVote, maxRequestBytes: configuration.maxRequestBytes,
             snapshotCount: UInt64(configuration.snapshotCount), maxSnapshots: configuration.maxSnapshots, maxWALs: configuration.maxWALs,
-            requestTimeout: .seconds(5) + .milliseconds(Int64(2 * configuration.electionTimeout)))
+            requestTimeout: .seconds(5) + .milliseconds(Int64(2 * configuration.electionTimeout)),
+            autoCompaction: configuration.autoCompaction)
         node = try RaftNode(options: options, eventLoop: nodeGroup.next(), logger: logger, metrics: ServerMetrics(), storage: store.storage, kv: store.kv,
                             membership: store.membership, confState: store.confState, applied: store.applied)
         watches = WatchRouter(node: node)

@@ -32,6 +32,8 @@ public final class RaftNode: @unchecked Sendable {
         public var maxWALs: Int
         /// How long a proposal or read may wait (etcd: 5 s + 2 election timeouts).
         public var requestTimeout: TimeAmount
+        /// The leader's compaction schedule, if any (etcd's --auto-compaction-*).
+        public var autoCompaction: AutoCompaction? = nil
     }
 
     public let options: Options
@@ -70,6 +72,9 @@ public final class RaftNode: @unchecked Sendable {
     var ticker: RepeatedTask?
     /// Fails the proposals whose time is up: one timer for all of them, not one each.
     var expiry: RepeatedTask?
+    /// Runs the auto-compaction schedule (see `RaftNode+AutoCompaction`).
+    var compactor: RepeatedTask?
+    var compactionSchedule: CompactionSchedule?
     /// Run on the loop after each batch of committed entries is applied (watch delivery).
     var afterApply: [() -> Void] = []
     /// Monotonic clock for leases; the same on every member is not needed, only per member.
@@ -134,6 +139,7 @@ public final class RaftNode: @unchecked Sendable {
             expiry = eventLoop.scheduleRepeatedTask(initialDelay: Self.expiryInterval, delay: Self.expiryInterval) { [weak self] _ in
                 self?.expireProposals(now: .now())
             }
+            startAutoCompaction()
             scheduleReady()
             publishAttributes()
         }
@@ -145,6 +151,7 @@ public final class RaftNode: @unchecked Sendable {
             stopped = true
             ticker?.cancel()
             expiry?.cancel()
+            compactor?.cancel()
             let failed = waiters
             waiters = [:]
             for (_, waiter) in failed { waiter.done(.failure(ServerError.stopped)) }

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Equatable, Sendable {
     public var logLevel: String
     /// Raise alarms when the database passes this size (0: etcd's default, negative: never).
     public var quotaBackendBytes: Int64
+    /// The leader's compaction schedule, nil when `--auto-compaction-retention` is 0.
+    public var autoCompaction: AutoCompaction?
 
     /// The flags Ferry takes, as etcd spells them, with etcd's defaults.
     public static let defaults: [String: String] = [
@@ -52,6 +54,8 @@ public struct ServerConfiguration: Equatable, Sendable {
         "strict-reconfig-check": "true",
         "pre-vote": "false",
         "quota-backend-bytes": "0",
+        "auto-compaction-mode": "periodic",
+        "auto-compaction-retention": "0",
         "log-level": "info",
     ]
 
@@ -123,6 +127,7 @@ public struct ServerConfiguration: Equatable, Sendable {
             throw .invalid(flag: "quota-backend-bytes", reason: "parse error: \(value("quota-backend-bytes") ?? "")")
         }
         quotaBackendBytes = quota
+        autoCompaction = try AutoCompaction(mode: value("auto-compaction-mode") ?? "", retention: value("auto-compaction-retention") ?? "")
         logLevel = value("log-level") ?? "info"
         guard ["debug", "info", "warn", "error", "panic", "fatal"].contains(logLevel) else {
             throw .invalid(flag: "log-level", reason: "\"\(logLevel)\" is not one of debug, info, warn, error, panic, fatal")

@@ -25,6 +25,7 @@ struct Ferry: ParsableCommand {
             ("election-timeout", member.electionTimeout), ("max-request-bytes", member.maxRequestBytes),
             ("snapshot-count", member.snapshotCount), ("max-snapshots", member.maxSnapshots), ("max-wals", member.maxWALs),
             ("quota-backend-bytes", member.quotaBackendBytes),
+            ("auto-compaction-mode", member.autoCompactionMode), ("auto-compaction-retention", member.autoCompactionRetention),
             ("strict-reconfig-check", clustering.strictReconfigCheck),
             ("initial-advertise-peer-urls", clustering.initialAdvertisePeerURLs), ("initial-cluster", clustering.initialCluster),
             ("initial-cluster-state", clustering.initialClusterState), ("initial-cluster-token", clustering.initialClusterToken),
@@ -97,6 +98,10 @@ struct MemberFlags: ParsableArguments {
     var maxWALs: String?
     @Option(name: .customLong("quota-backend-bytes"), help: "Raise alarms when backend size exceeds the given quota (0 defaults to low space quota). (default: 0)")
     var quotaBackendBytes: String?
+    @Option(name: .customLong("auto-compaction-retention"), help: "Auto compaction retention for mvcc key value store. 0 means disable auto compaction. (default: 0)")
+    var autoCompactionRetention: String?
+    @Option(name: .customLong("auto-compaction-mode"), help: "interpret 'auto-compaction-retention' one of: periodic|revision. 'periodic' for duration based retention, defaulting to hours if no time unit is provided (e.g. '5m'). 'revision' for revision number based retention. (default: periodic)")
+    var autoCompactionMode: String?
 }
 
 struct ClusteringFlags: ParsableArguments {
