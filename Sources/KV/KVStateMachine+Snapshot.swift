@@ -25,6 +25,7 @@ extension KVStateMachine {
     /// The state as of now, to be written out on any thread (see `KVSnapshotImage`). On the
     /// state machine's thread.
     public func snapshotImage() -> KVSnapshotImage {
+        store.settleCompaction()
         var w = SnapshotWriter()
         let leases = lessor.leases.keys.sorted().map { lessor.leases[$0]! }
         w.uint32(UInt32(leases.count))

@@ -114,14 +114,31 @@ public final class KVStateMachine {
     /// A header carrying the store's current revision.
     var header: ResponseHeader { ResponseHeader(revision: store.currentRevision) }
 
-    /// etcd's compaction: drops superseded revisions up to `revision`.
+    /// etcd's compaction: drops superseded revisions up to `revision`. With
+    /// `offThreadCompaction` set it takes effect at once and the rebuild goes to that hook.
     func compact(_ request: CompactionRequest) throws(KVError) -> CompactionResponse {
-        try store.compact(to: request.revision)
+        if let offThreadCompaction {
+            offThreadCompaction(try store.beginCompaction(to: request.revision))
+        } else {
+            try store.compact(to: request.revision)
+        }
         return CompactionResponse(header: header)
     }
 
+    /// Where an applied compaction's rebuild is handed, to be run on another thread
+    /// (`CompactionRebuild.run`) and given back to `finishCompaction` on this one. Nil: the
+    /// rebuild is done as the compaction is applied.
+    public var offThreadCompaction: ((CompactionRebuild) -> Void)?
+
+    /// Installs a compaction's rebuild that has run (nothing when it is not the pending one).
+    public func finishCompaction(_ job: CompactionRebuild) { store.finishCompaction(job) }
+
+    /// Whether a compaction's rebuild is pending: a snapshot taken now would wait for it.
+    public var compactionPending: Bool { store.pendingCompaction != nil }
+
     /// etcd's HashKV of the store at `revision` (0: the current one); a local read.
     public func hashKV(_ request: HashKVRequest = HashKVRequest()) throws(KVError) -> HashKVResponse {
+        store.settleCompaction()
         let hash = try store.hash(at: request.revision)
         return HashKVResponse(header: ResponseHeader(revision: hash.revision), hash: hash.hash,
                               compactRevision: hash.compactRevision)

@@ -5,18 +5,21 @@ import Wire
 /// revision order, keys numbered once, values packed in an arena. Reads at any retained
 /// revision walk a key's records from newest to oldest.
 final class MVCCStore {
-    private(set) var keys = KeyTable()
-    private(set) var order = SortedKeys()
-    private(set) var log: [RevisionRecord] = []
-    private(set) var values = ByteArena()
+    var keys = KeyTable()
+    var order = SortedKeys()
+    var log: [RevisionRecord] = []
+    var values = ByteArena()
 
     /// The revision of the last write transaction that changed something; 1 when empty.
     private(set) var currentRevision: Int64 = 1
     /// The revision of the last compaction, -1 before any.
-    private(set) var compactRevision: Int64 = -1
+    var compactRevision: Int64 = -1
     /// Bytes the keys and records take in the KV snapshot, kept as they change so the
     /// database size is known without writing one.
-    private(set) var snapshotBytes = 0
+    var snapshotBytes = 0
+
+    /// A compaction applied whose rebuild is still being computed (see `beginCompaction`).
+    var pendingCompaction: CompactionRebuild?
 
     /// A key's and a record's bytes in the KV snapshot besides their key and value bytes.
     static let snapshotKeyOverhead = 4
@@ -148,73 +151,6 @@ final class MVCCStore {
         return low
     }
 
-    // MARK: Compaction
-
-    /// Checks a compaction to `revision` as etcd's updateCompactRev does.
-    func checkCompaction(_ revision: Int64) throws(KVError) {
-        if revision <= compactRevision { throw .compacted }
-        if revision > currentRevision { throw .futureRevision }
-    }
-
-    /// Drops what etcd's compaction drops: of each key, every record older than its newest one
-    /// at or below `revision`, and that one too when it is a deletion. The log, the key table
-    /// and the value arena are rebuilt without them, so memory is returned.
-    func compact(to revision: Int64) throws(KVError) {
-        try checkCompaction(revision)
-        compactRevision = revision
-        var retained = [Bool](repeating: true, count: log.count)
-        for id in 0..<Int32(keys.count) {
-            var i = keys.newest(id)
-            while i >= 0, log[Int(i)].main > revision { i = log[Int(i)].previous }
-            guard i >= 0 else { continue }
-            var drop = log[Int(i)].isTombstone ? i : log[Int(i)].previous
-            while drop >= 0 {
-                retained[Int(drop)] = false
-                drop = log[Int(drop)].previous
-            }
-        }
-        rebuild(keeping: retained, renumberInKeyOrder: true)
-    }
-
-    /// Rebuilds everything packed: arenas without unused chunk ends, a log without spare
-    /// capacity. Keys keep their numbers, so the snapshot (and the Hash of it) stays the same.
-    func defragment() {
-        rebuild(keeping: [Bool](repeating: true, count: log.count), renumberInKeyOrder: false)
-    }
-
-    /// Replaces the contents with the retained records of the log, in order; keys are numbered
-    /// afresh in key order, or keep their order of numbers.
-    private func rebuild(keeping retained: [Bool], renumberInKeyOrder: Bool) {
-        let oldKeys = keys
-        let oldValues = values
-        let oldOrder = order.all(keys: oldKeys)
-        let freshKeys = KeyTable()
-        let freshValues = ByteArena()
-        var keyMap = [Int32](repeating: -1, count: oldKeys.count)
-        var hasRecords = [Bool](repeating: false, count: oldKeys.count)
-        for (i, record) in log.enumerated() where retained[i] { hasRecords[Int(record.key)] = true }
-        for id in renumberInKeyOrder ? oldOrder : Array(0..<Int32(oldKeys.count)) where hasRecords[Int(id)] {
-            keyMap[Int(id)] = freshKeys.findOrInsert(oldKeys.bytes(id)).id
-        }
-        let sorted = oldOrder.map { keyMap[Int($0)] }.filter { $0 >= 0 }
-        var indexMap = [Int32](repeating: -1, count: log.count)
-        var fresh: [RevisionRecord] = []
-        fresh.reserveCapacity(retained.lazy.filter { $0 }.count)
-        for (i, var record) in log.enumerated() where retained[i] {
-            indexMap[i] = Int32(fresh.count)
-            record.key = keyMap[Int(record.key)]
-            record.previous = record.previous >= 0 ? indexMap[Int(record.previous)] : -1
-            record.value = freshValues.append(oldValues.bytes(record.value))
-            freshKeys.setNewest(record.key, Int32(fresh.count))
-            fresh.append(record)
-        }
-        keys = freshKeys
-        values = freshValues
-        log = fresh
-        order.reset(sorted: sorted)
-        countSnapshotBytes()
-    }
-
     // MARK: Restoring
 
     /// Replaces the contents with a snapshot's: `keys` by number, and records in revision
@@ -235,6 +171,7 @@ final class MVCCStore {
         }
         var sorted = Array(0..<Int32(freshKeys.count))
         sorted.sort { compareBytes(freshKeys.bytes($0), freshKeys.bytes($1)) < 0 }
+        pendingCompaction = nil  // its view is of the store this replaces
         keys = freshKeys
         values = freshValues
         log = fresh
@@ -244,7 +181,7 @@ final class MVCCStore {
         countSnapshotBytes()
     }
 
-    private func countSnapshotBytes() {
+    func countSnapshotBytes() {
         var total = 0
         for id in 0..<Int32(keys.count) { total += Self.snapshotKeyOverhead + keys.bytes(id).count }
         for record in log { total += Self.snapshotRecordOverhead + Int(record.value.count) }

@@ -114,6 +114,25 @@ public final class RaftNode: @unchecked Sendable {
         term = raw.status.hardState.term
         committed = raw.status.hardState.commit
         removeUnfinishedSnapshotFiles()
+        kv.offThreadCompaction = { [weak self] job in self?.rebuildOffTheLoop(job) }
+    }
+
+    /// A compaction applied takes effect at once; the store's rebuild without what it drops
+    /// is computed on the background thread and installed back on the loop, so a large store
+    /// does not stall the member. A snapshot waits for it (`maybeSnapshot`).
+    private func rebuildOffTheLoop(_ job: CompactionRebuild) {
+        let started = NIODeadline.now()
+        BackgroundWork.run { [self] in
+            job.run()
+            eventLoop.execute { [self] in
+                guard !stopped else { return }
+                kv.finishCompaction(job)
+                logger.info("finished scheduled compaction", metadata: [
+                    "compact-revision": "\(kv.compactRevision)", "took": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)ms",
+                ])
+                maybeSnapshot()
+            }
+        }
     }
 
     /// Snapshot files a stop left half written (`.tmp`, never renamed into use).
@@ -415,7 +434,8 @@ public final class RaftNode: @unchecked Sendable {
     /// raft's snapshot, which makes the file the one to load and lets the log be compacted,
     /// is saved back on the loop once the file is durable.
     private func maybeSnapshot() {
-        guard !snapshotInProgress, appliedIndex > snapshotIndex, appliedIndex - snapshotIndex > options.snapshotCount else { return }
+        guard !snapshotInProgress, !kv.compactionPending, appliedIndex > snapshotIndex,
+              appliedIndex - snapshotIndex > options.snapshotCount else { return }
         snapshotInProgress = true
         let started = NIODeadline.now()
         let index = appliedIndex

@@ -81,16 +81,22 @@ struct KVBench: ParsableCommand {
                 checksum = CRC32C.update(checksum, raw)
             }
         }
-        // Compaction rebuilds the store on the node's loop: how long that holds it at this size.
+        // Compaction as a member does it: taking effect on the node's loop, the rebuild off it,
+        // then installed back on the loop.
+        var job: CompactionRebuild?
+        memoryMachine.offThreadCompaction = { job = $0 }
         let compaction = InternalRaftRequest(compaction: CompactionRequest(revision: memoryMachine.revision))
         let compactSeconds = time { _ = memoryMachine.apply(compaction) }
+        let rebuildSeconds = time { job!.run() }
+        let installSeconds = time { memoryMachine.finishCompaction(job!) }
         let crcBuffer = [UInt8](repeating: 0x5a, count: 64 << 20)
         let crcSeconds = time { checksum ^= CRC32C.update(0, crcBuffer) }
         _ = checksum
 
         let figures: [String: Double] = [
             "snapshot_image_ms": (imageSeconds * 1e6).rounded() / 1e3,
-            "compact_ms": (compactSeconds * 1e4).rounded() / 10,
+            "compact_loop_ms": ((compactSeconds + installSeconds) * 1e4).rounded() / 10,
+            "compact_rebuild_ms": (rebuildSeconds * 1e4).rounded() / 10,
             "snapshot_first_put_ms": (firstPutSeconds * 1e6).rounded() / 1e3,
             "snapshot_write_mb_per_s": (Double(snapshotBytes) / 1e6 / writeSeconds).rounded(),
             "crc32c_mb_per_s": (Double(crcBuffer.count) / 1e6 / crcSeconds).rounded(),
@@ -107,7 +113,8 @@ struct KVBench: ParsableCommand {
         print(String(format: "watch events to 1,000 watchers           %12.0f /s", figures["watch_events_per_s"]!))
         print(String(format: "snapshot of %d keys (%.0f MB): image taken in %.3f ms, the next put (copying shared arrays) %.1f ms, written at %.0f MB/s (CRC-32C alone %.0f MB/s)",
                      keys, Double(snapshotBytes) / 1e6, imageSeconds * 1e3, firstPutSeconds * 1e3, figures["snapshot_write_mb_per_s"]!, figures["crc32c_mb_per_s"]!))
-        print(String(format: "compaction of %d keys (a rebuild, on the node's loop): %.1f ms", keys, compactSeconds * 1e3))
+        print(String(format: "compaction of %d keys: %.1f ms on the node's loop (%.1f taking effect, %.1f installing), %.1f ms rebuilding off it",
+                     keys, (compactSeconds + installSeconds) * 1e3, compactSeconds * 1e3, installSeconds * 1e3, rebuildSeconds * 1e3))
         print(String(format: "resident for %d keys: %.0f MB over %.0f MB raw = %.2fx (store's own count: %.0f MB)",
                      keys, Double(grown) / 1e6, raw / 1e6, memoryRatio, Double(memoryMachine.residentBytes) / 1e6))
         withExtendedLifetime(memoryMachine) {}
