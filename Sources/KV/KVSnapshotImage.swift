@@ -8,23 +8,17 @@ import Wire
 /// arrays (the store's next change copies them, once), and the key and value arenas only
 /// ever append past what the image reads. Leases, alarms and auth, small, are encoded when
 /// the image is taken.
-public final class KVSnapshotImage: @unchecked Sendable {
+public final class KVSnapshotImage: Sendable {
     private let revision: Int64
     private let compactRevision: Int64
-    private let keyEntries: [KeyEntry]
-    private let keyBytes: ByteArena.Frozen
-    private let log: [RevisionRecord]
-    private let values: ByteArena.Frozen
+    private let view: StoreView
     /// Leases, alarms, users and roles, encoded.
     private let tail: [UInt8]
 
     init(store: MVCCStore, tail: [UInt8]) {
         revision = store.currentRevision
         compactRevision = store.compactRevision
-        keyEntries = store.keys.entries
-        keyBytes = store.keys.arena.frozen
-        log = store.log
-        values = store.values.frozen
+        view = StoreView(store)
         self.tail = tail
     }
 
@@ -42,13 +36,13 @@ public final class KVSnapshotImage: @unchecked Sendable {
         w.raw(KVStateMachine.snapshotMagic)
         w.int64(revision)
         w.int64(compactRevision)
-        w.uint32(UInt32(keyEntries.count))
-        for entry in keyEntries {
-            w.run(keyBytes.bytes(entry.key))
+        w.uint32(UInt32(view.keyCount))
+        for id in 0..<Int32(view.keyCount) {
+            w.run(view.keyBytes(id))
             if w.bytes.count >= piece { try flush() }
         }
-        w.uint32(UInt32(log.count))
-        for record in log {
+        w.uint32(UInt32(view.log.count))
+        for record in view.log {
             w.int64(record.main)
             w.uint32(UInt32(record.sub))
             w.uint32(UInt32(record.key))
@@ -56,7 +50,7 @@ public final class KVSnapshotImage: @unchecked Sendable {
             w.int64(record.createRevision)
             w.int64(record.version)
             w.int64(record.lease)
-            w.run(values.bytes(record.value))
+            w.run(view.valueBytes(record.value))
             if w.bytes.count >= piece { try flush() }
         }
         w.raw(tail)

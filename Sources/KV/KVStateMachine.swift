@@ -130,8 +130,9 @@ public final class KVStateMachine {
     /// rebuild is done as the compaction is applied.
     public var offThreadCompaction: ((CompactionRebuild) -> Void)?
 
-    /// Installs a compaction's rebuild that has run (nothing when it is not the pending one).
-    public func finishCompaction(_ job: CompactionRebuild) { store.finishCompaction(job) }
+    /// Installs a compaction's rebuild that has run; false when it is not the pending one.
+    @discardableResult
+    public func finishCompaction(_ job: CompactionRebuild) -> Bool { store.finishCompaction(job) }
 
     /// Whether a compaction's rebuild is pending: a snapshot taken now would wait for it.
     public var compactionPending: Bool { store.pendingCompaction != nil }

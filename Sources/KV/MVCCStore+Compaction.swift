@@ -18,14 +18,14 @@ extension MVCCStore {
         settleCompaction()
         try checkCompaction(revision)
         compactRevision = revision
-        install(Self.rebuilt(StoreView(self), dropping: revision, renumberInKeyOrder: true))
+        install(Self.rebuilt(StoreView(self), sorted: order.all(keys: keys), dropping: revision, renumberInKeyOrder: true))
     }
 
     /// Rebuilds everything packed: arenas without unused chunk ends, a log without spare
     /// capacity. Keys keep their numbers, so the snapshot (and the Hash of it) stays the same.
     func defragment() {
         settleCompaction()
-        install(Self.rebuilt(StoreView(self), dropping: nil, renumberInKeyOrder: false))
+        install(Self.rebuilt(StoreView(self), sorted: order.all(keys: keys), dropping: nil, renumberInKeyOrder: false))
     }
 
     /// A compaction that takes effect now (reads below `revision` are refused from here on,
@@ -36,15 +36,17 @@ extension MVCCStore {
         settleCompaction()
         try checkCompaction(revision)
         compactRevision = revision
-        let job = CompactionRebuild(view: StoreView(self), revision: revision)
+        let job = CompactionRebuild(view: StoreView(self), sorted: order.all(keys: keys), revision: revision)
         pendingCompaction = job
         return job
     }
 
     /// Installs a rebuild `run` has computed, then appends the records written since it was
     /// begun, as they were written: the store is then what compacting at once would have made.
-    func finishCompaction(_ job: CompactionRebuild) {
-        guard pendingCompaction === job, let rebuilt = job.takeResult() else { return }
+    /// False when `job` is not pending (settled already) or has not run.
+    @discardableResult
+    func finishCompaction(_ job: CompactionRebuild) -> Bool {
+        guard pendingCompaction === job, let rebuilt = job.takeResult() else { return false }
         pendingCompaction = nil
         let (oldKeys, oldValues, oldLog) = (keys, values, log)
         install(rebuilt)
@@ -63,6 +65,7 @@ extension MVCCStore {
             keys.setNewest(id, Int32(log.count))
             log.append(record)
         }
+        return true
     }
 
     /// Finishes a compaction begun and not yet finished, waiting for its rebuild (or
@@ -81,9 +84,10 @@ extension MVCCStore {
         snapshotBytes = rebuilt.snapshotBytes
     }
 
-    /// A store rebuilt from `view`: without what a compaction at `revision` drops (nothing
-    /// when nil); keys numbered afresh in key order, or keeping their order of numbers.
-    static func rebuilt(_ view: StoreView, dropping revision: Int64?, renumberInKeyOrder: Bool) -> Rebuilt {
+    /// A store rebuilt from `view`, whose key numbers in key order are `sorted`: without what
+    /// a compaction at `revision` drops (nothing when nil); keys numbered afresh in key order,
+    /// or keeping their order of numbers.
+    static func rebuilt(_ view: StoreView, sorted: [Int32], dropping revision: Int64?, renumberInKeyOrder: Bool) -> Rebuilt {
         let log = view.log
         var retained = [Bool](repeating: true, count: log.count)
         if let revision {
@@ -103,10 +107,10 @@ extension MVCCStore {
         var keyMap = [Int32](repeating: -1, count: view.keyCount)
         var hasRecords = [Bool](repeating: false, count: view.keyCount)
         for (i, record) in log.enumerated() where retained[i] { hasRecords[Int(record.key)] = true }
-        for id in renumberInKeyOrder ? view.sorted : Array(0..<Int32(view.keyCount)) where hasRecords[Int(id)] {
+        for id in renumberInKeyOrder ? sorted : Array(0..<Int32(view.keyCount)) where hasRecords[Int(id)] {
             keyMap[Int(id)] = freshKeys.findOrInsert(view.keyBytes(id)).id
         }
-        let sorted = view.sorted.map { keyMap[Int($0)] }.filter { $0 >= 0 }
+        let freshSorted = sorted.map { keyMap[Int($0)] }.filter { $0 >= 0 }
         var indexMap = [Int32](repeating: -1, count: log.count)
         var fresh: [RevisionRecord] = []
         fresh.reserveCapacity(retained.lazy.filter { $0 }.count)
@@ -121,7 +125,7 @@ extension MVCCStore {
             freshKeys.setNewest(record.key, Int32(fresh.count))
             fresh.append(record)
         }
-        return Rebuilt(keys: freshKeys, values: freshValues, log: fresh, sorted: sorted, snapshotBytes: snapshotBytes)
+        return Rebuilt(keys: freshKeys, values: freshValues, log: fresh, sorted: freshSorted, snapshotBytes: snapshotBytes)
     }
 }
 
@@ -141,15 +145,12 @@ struct StoreView: @unchecked Sendable {
     let keyEntries: [KeyEntry]
     let keyBytes: ByteArena.Frozen
     let values: ByteArena.Frozen
-    /// Key numbers in key order.
-    let sorted: [Int32]
 
     init(_ store: MVCCStore) {
         log = store.log
         keyEntries = store.keys.entries
         keyBytes = store.keys.arena.frozen
         values = store.values.frozen
-        sorted = store.order.all(keys: store.keys)
     }
 
     var keyCount: Int { keyEntries.count }
@@ -164,14 +165,16 @@ public final class CompactionRebuild: @unchecked Sendable {
     /// The log records the view holds; later ones are appended when it is installed.
     let base: Int
     private var view: StoreView?
+    private let sorted: [Int32]
     private var result: Rebuilt?
     private let condition = NSCondition()
     private var state = State.waiting
 
     private enum State { case waiting, running, done }
 
-    init(view: StoreView, revision: Int64) {
+    init(view: StoreView, sorted: [Int32], revision: Int64) {
         self.view = view
+        self.sorted = sorted
         self.revision = revision
         base = view.log.count
     }
@@ -185,7 +188,7 @@ public final class CompactionRebuild: @unchecked Sendable {
         }
         state = .running
         condition.unlock()
-        let rebuilt = MVCCStore.rebuilt(view, dropping: revision, renumberInKeyOrder: true)
+        let rebuilt = MVCCStore.rebuilt(view, sorted: sorted, dropping: revision, renumberInKeyOrder: true)
         condition.lock()
         result = rebuilt
         self.view = nil

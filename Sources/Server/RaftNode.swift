@@ -125,8 +125,7 @@ public final class RaftNode: @unchecked Sendable {
         BackgroundWork.run { [self] in
             job.run()
             eventLoop.execute { [self] in
-                guard !stopped else { return }
-                kv.finishCompaction(job)
+                guard !stopped, kv.finishCompaction(job) else { return }
                 logger.info("finished scheduled compaction", metadata: [
                     "compact-revision": "\(kv.compactRevision)", "took": "\((NIODeadline.now() - started).nanoseconds / 1_000_000)ms",
                 ])
