@@ -54,10 +54,12 @@ final class ByteArena {
     }
 
     /// The bytes of `slice`, valid as long as the arena lives.
-    func bytes(_ slice: ByteSlice) -> UnsafeRawBufferPointer {
+    func bytes(_ slice: ByteSlice) -> UnsafeRawBufferPointer { Self.bytes(slice, in: chunks) }
+
+    @inline(__always)
+    static func bytes(_ slice: ByteSlice, in chunks: [UnsafeMutableRawBufferPointer]) -> UnsafeRawBufferPointer {
         if slice.count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        let base = chunks[Int(slice.chunk)].baseAddress! + Int(slice.offset)
-        return UnsafeRawBufferPointer(start: base, count: Int(slice.count))
+        return UnsafeRawBufferPointer(start: chunks[Int(slice.chunk)].baseAddress! + Int(slice.offset), count: Int(slice.count))
     }
 
     func data(_ slice: ByteSlice) -> Data {
@@ -76,10 +78,7 @@ final class ByteArena {
         let owner: ByteArena
         let chunks: [UnsafeMutableRawBufferPointer]
 
-        func bytes(_ slice: ByteSlice) -> UnsafeRawBufferPointer {
-            if slice.count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
-            return UnsafeRawBufferPointer(start: chunks[Int(slice.chunk)].baseAddress! + Int(slice.offset), count: Int(slice.count))
-        }
+        func bytes(_ slice: ByteSlice) -> UnsafeRawBufferPointer { ByteArena.bytes(slice, in: chunks) }
     }
 
     private func newChunk(_ size: Int) -> UnsafeMutableRawBufferPointer {

@@ -131,33 +131,56 @@ enum GoDuration {
 /// proposed is still in flight (the schedule waits for it, as etcd's compactor waits on its
 /// Compact call).
 struct CompactionSchedule {
-    private var periodic: PeriodicCompaction?
-    private var revisionBased: RevisionCompaction?
+    private enum Mode {
+        case periodic(PeriodicCompaction)
+        case revision(RevisionCompaction)
+    }
+
+    private var schedule: Mode
     private var inFlight = false
     let interval: TimeAmount
 
-    init(_ schedule: AutoCompaction, revision: Int64, now: NIODeadline) {
-        interval = schedule.interval
-        switch schedule {
-        case .periodic(let retention): periodic = PeriodicCompaction(retention: retention, revision: revision, now: now)
-        case .revision(let retention): revisionBased = RevisionCompaction(retention: retention)
+    init(_ compaction: AutoCompaction, revision: Int64, now: NIODeadline) {
+        interval = compaction.interval
+        switch compaction {
+        case .periodic(let retention): schedule = .periodic(PeriodicCompaction(retention: retention, revision: revision, now: now))
+        case .revision(let retention): schedule = .revision(RevisionCompaction(retention: retention))
         }
     }
 
     /// "periodic" or "revision", for etcd's log lines.
-    var mode: String { periodic != nil ? "periodic" : "revision" }
+    var mode: String {
+        switch schedule {
+        case .periodic: "periodic"
+        case .revision: "revision"
+        }
+    }
 
     /// The revision to compact to now, if any; it is then in flight until `finished`.
     mutating func fire(revision: Int64, now: NIODeadline, leading: Bool) -> Int64? {
         guard !inFlight else { return nil }
-        let target = periodic?.fire(revision: revision, now: now, leading: leading) ?? revisionBased?.fire(revision: revision, leading: leading)
+        let target: Int64?
+        switch schedule {
+        case .periodic(var periodic):
+            target = periodic.fire(revision: revision, now: now, leading: leading)
+            schedule = .periodic(periodic)
+        case .revision(var revisions):
+            target = revisions.fire(revision: revision, leading: leading)
+            schedule = .revision(revisions)
+        }
         inFlight = target != nil
         return target
     }
 
     mutating func finished(revision: Int64, succeeded: Bool, now: NIODeadline) {
         inFlight = false
-        periodic?.finished(succeeded: succeeded, now: now)
-        revisionBased?.finished(revision: revision, succeeded: succeeded)
+        switch schedule {
+        case .periodic(var periodic):
+            periodic.finished(succeeded: succeeded, now: now)
+            schedule = .periodic(periodic)
+        case .revision(var revisions):
+            revisions.finished(revision: revision, succeeded: succeeded)
+            schedule = .revision(revisions)
+        }
     }
 }

@@ -443,7 +443,7 @@ public final class RaftNode: @unchecked Sendable {
         let raftData = Data(ServerSnapshot.raftData(membership))
         let directory = storage.snapDirectory
         BackgroundWork.run { [self] in
-            let written = Result { try ServerSnapshot.writeKV(image, directory: directory, index: index) }
+            let written = Result { _ = try ServerSnapshot.writeKV(image, directory: directory, index: index) }
             eventLoop.execute { [self] in
                 snapshotInProgress = false
                 finishSnapshot(at: index, confState: confState, raftData: raftData, written: written, started: started)

@@ -20,25 +20,10 @@ enum ServerSnapshot {
         return try Membership(json: Array(bytes[magic.count...]))
     }
 
-    /// Writes the KV bytes of the snapshot at `index`: a temporary file, synced, then renamed.
-    static func writeKV(_ bytes: [UInt8], directory: String, index: UInt64) throws {
-        try writeKV(directory: directory, index: index) { (sink: (UnsafeRawBufferPointer) throws(DiskError) -> Void) throws(DiskError) in
-            let result = bytes.withUnsafeBytes { raw in Result { () throws(DiskError) in try sink(raw) } }
-            try result.get()
-        }
-    }
-
-    /// Writes `image` as the KV bytes of the snapshot at `index`, a piece at a time. Any thread.
-    static func writeKV(_ image: KVSnapshotImage, directory: String, index: UInt64) throws {
-        try writeKV(directory: directory, index: index) { (sink: (UnsafeRawBufferPointer) throws(DiskError) -> Void) throws(DiskError) in
-            try image.write(to: sink)
-        }
-    }
-
-    private static func writeKV(
-        directory: String, index: UInt64,
-        _ produce: ((UnsafeRawBufferPointer) throws(DiskError) -> Void) throws(DiskError) -> Void
-    ) throws {
+    /// Writes `image` as the KV bytes of the snapshot at `index`, a piece at a time: a
+    /// temporary file, synced, then renamed. Returns the bytes written. Any thread.
+    @discardableResult
+    static func writeKV(_ image: KVSnapshotImage, directory: String, index: UInt64) throws -> Int {
         let fs = POSIXFileSystem()
         let path = SnapshotFiles.dbPath(directory: directory, index: index)
         let temporary = path + ".tmp"
@@ -47,13 +32,14 @@ enum ServerSnapshot {
             defer { file.close() }
             try file.truncate(to: 0)
             var offset = 0
-            try produce { (raw: UnsafeRawBufferPointer) throws(DiskError) in
+            try image.write { (raw: UnsafeRawBufferPointer) throws(DiskError) in
                 try file.write(raw, at: offset)
                 offset += raw.count
             }
             try file.sync()
             try fs.rename(temporary, path)
             try fs.syncDirectory(directory)
+            return offset
         } catch {
             try? fs.remove(temporary)
             throw SnapshotDBError(path: path, reason: "\(error)")

@@ -12,14 +12,16 @@ public enum SnapshotFile {
     static let block = 512
     static let digestSize = 32
 
-    /// What the server streams before the digest: the KV snapshot padded to whole blocks.
-    static func database(kv: [UInt8]) -> [UInt8] {
-        let unpadded = kv.count + 8
+    /// What the server streams before the digest: the KV snapshot padded to whole blocks
+    /// (appended to the snapshot's own array, not a copy of it).
+    static func database(kv: consuming [UInt8]) -> [UInt8] {
+        let size = kv.count
+        let unpadded = size + 8
         let padding = (block - unpadded % block) % block
-        var out = kv
+        var out = consume kv
         out.reserveCapacity(unpadded + padding)
         out.append(contentsOf: repeatElement(0, count: padding))
-        withUnsafeBytes(of: UInt64(kv.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(size).littleEndian) { out.append(contentsOf: $0) }
         return out
     }
 

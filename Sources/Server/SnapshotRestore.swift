@@ -41,12 +41,11 @@ public enum SnapshotRestore {
         var membership = Membership()
         for entry in entries { _ = try membership.apply(try ConfChange(serializedBytes: entry.data ?? Data())) }
         let index = UInt64(entries.count)
-        let bytes = kv.snapshot()
-        try ServerSnapshot.writeKV(bytes, directory: storage.snapDirectory, index: index)
+        let written = try ServerSnapshot.writeKV(kv.snapshotImage(), directory: storage.snapDirectory, index: index)
         try storage.snapshot(at: index, confState: ConfState(voters: membership.sorted.map(\.id)),
                              data: Data(ServerSnapshot.raftData(membership)), keepEntries: RaftNode.catchUpEntries)
         return Summary(dataDir: configuration.dataDir, memberID: configuration.memberID, clusterID: configuration.clusterID,
-                       members: entries.count, revision: kv.revision, snapshotBytes: bytes.count)
+                       members: entries.count, revision: kv.revision, snapshotBytes: written)
     }
 }
 

@@ -110,7 +110,9 @@ struct BootstrapTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let raftData = ServerSnapshot.raftData(membership)
-        try ServerSnapshot.writeKV(kv.snapshot(), directory: directory, index: 42)
+        let written = try ServerSnapshot.writeKV(kv.snapshotImage(), directory: directory, index: 42)
+        #expect(written == kv.snapshot().count)
+        #expect(try ServerSnapshot.readKV(directory: directory, index: 42) == kv.snapshot())
         let restored = KVStateMachine()
         #expect(try ServerSnapshot.load(raftData: raftData, index: 42, directory: directory, into: restored) == membership)
         #expect(restored.revision == kv.revision)
