@@ -6,7 +6,7 @@ APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-co
 	etcd-client etcd-server nghttp2-client curl golang-go golang-etcd-server-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests bench-vs-etcd lincheck raft-oracle generate fuzz bench clean
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests test-repeat bench-vs-etcd lincheck raft-oracle generate fuzz bench clean
 
 ## run: builds and runs a local three-member cluster in the foreground (Ctrl-C stops it)
 run: deps release
@@ -89,6 +89,14 @@ cluster-tests: release check-shared $(WALREAD) $(LINCHECK) $(V3CLIENT)
 	tools/kv-replay.sh etcd
 	tools/gateway-parity.sh .build/release/ferry
 	$(LINCHECK) -server .build/release/ferry -seconds 15 -nemesis kill,pause -seed 1 -base-port 26000
+
+## test-repeat: the unit tests N times and the cluster suite CLUSTER_RUNS times, the output of
+## failing runs kept in .build/test-repeat; LOAD=2 runs two busy loops beside them (not part of test)
+N ?= 10
+CLUSTER_RUNS ?= 3
+LOAD ?= 0
+test-repeat: build release check-shared $(WALREAD) $(LINCHECK) $(V3CLIENT)
+	tools/test-repeat.sh --unit $(N) --cluster $(CLUSTER_RUNS) --load $(LOAD)
 
 ## bench-vs-etcd: three-member and single etcd 3.4.23 against Ferry, same client, one run (not part of test)
 bench-vs-etcd: release

@@ -30,6 +30,8 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
     private var pinger: RepeatedTask?
     /// The PING in flight, if any: an ack clears it, its timeout closes the connection.
     private var pingInFlight: Scheduled<Void>?
+    /// Keepalive PINGs the peer has answered on this connection (read on its event loop).
+    public private(set) var pingsAnswered = 0
     private var flushScheduled = false
 
     public init(
@@ -100,6 +102,7 @@ public final class HTTP2ConnectionHandler: ChannelInboundHandler, @unchecked Sen
             if case .pingAck = event {
                 pingInFlight?.cancel()
                 pingInFlight = nil
+                pingsAnswered += 1
             }
             onEvent(self, event)
         }

@@ -77,8 +77,10 @@ public final class RaftNode: @unchecked Sendable {
     var compactionSchedule: CompactionSchedule?
     /// Run on the loop after each batch of committed entries is applied (watch delivery).
     var afterApply: [() -> Void] = []
-    /// Monotonic clock for leases; the same on every member is not needed, only per member.
-    var now: LeaseTime { LeaseTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
+    /// Where leases read the time: monotonic, per member (members need not agree on it). A
+    /// test may put a clock it moves by hand here, so TTLs pass exactly when it says.
+    var leaseClock: @Sendable () -> LeaseTime = { LeaseTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)) }
+    var now: LeaseTime { leaseClock() }
 
     /// Called once, on the loop, when this member applies its own removal from the cluster.
     var onRemoved: (@Sendable () -> Void)?
@@ -626,7 +628,7 @@ extension RaftNode: TransportDelegate {
                 logger.warning("the member has been permanently removed from the cluster", metadata: ["local-member-id": "\(hex(options.memberID))"])
                 onRemoved?()
             }
-        case let .clusterIDMismatch(remote, from):
+        case let .clusterIDMismatch(remote, from, _):
             logger.warning("request cluster ID mismatch", metadata: [
                 "local-member-id": "\(hex(options.memberID))", "local-member-cluster-id": "\(hex(options.clusterID))",
                 "remote-peer-cluster-id": "\(remote)", "remote-peer-id": "\(from)",

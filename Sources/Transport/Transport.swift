@@ -32,8 +32,8 @@ public enum TransportEvent: Equatable, Sendable {
     case peerActive(UInt64)
     /// The peer's message stream to this member went down.
     case peerInactive(UInt64)
-    /// A request carried another cluster's ID and was refused with 412.
-    case clusterIDMismatch(remoteClusterID: String, from: String)
+    /// A request for `path` carried another cluster's ID and was refused with 412.
+    case clusterIDMismatch(remoteClusterID: String, from: String, path: String)
     /// A connection to the peer port sent bytes that are not HTTP/2 and was closed.
     case badPeerConnection(remote: String, reason: String)
     /// A peer refused this member as removed from the cluster (410 or 403).
@@ -592,7 +592,7 @@ public final class Transport: @unchecked Sendable {
         let path = headers[":path"] ?? ""
         if headers["x-etcd-cluster-id"] != PeerProtocol.id(configuration.clusterID) {
             delegate?.transport(observed: .clusterIDMismatch(
-                remoteClusterID: headers["x-etcd-cluster-id"] ?? "", from: headers["x-server-from"] ?? ""))
+                remoteClusterID: headers["x-etcd-cluster-id"] ?? "", from: headers["x-server-from"] ?? "", path: path))
             respond(handler, stream, 412, "etcdserver: cluster ID mismatch\n")
             return false
         }

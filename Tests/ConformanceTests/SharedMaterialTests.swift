@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Conformance
 import Wire
@@ -13,7 +14,7 @@ struct SharedMaterialTests {
             .deletingLastPathComponent().appendingPathComponent("shared").path
     }()
 
-    static var present: Bool { FileManager.default.fileExists(atPath: shared + "/vectors") }
+    static var present: Bool { canRun(needing: shared + "/vectors") }
 
     @Test("every raftpb vector passes", .enabled(if: present))
     func raftpbVectors() {

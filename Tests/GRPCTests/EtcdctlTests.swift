@@ -3,6 +3,7 @@ import GRPC
 import KV
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
 
@@ -58,7 +59,7 @@ struct EtcdctlTests {
         return (process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 
-    @Test("etcdctl puts and gets through it; an unknown method is UNIMPLEMENTED", .enabled(if: FileManager.default.fileExists(atPath: etcdctl)))
+    @Test("etcdctl puts and gets through it; an unknown method is UNIMPLEMENTED", .enabled(if: canRun(needing: etcdctl)))
     func etcdctlPutGet() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }

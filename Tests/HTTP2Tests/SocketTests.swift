@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 @testable import HTTP2
 
@@ -56,32 +57,66 @@ struct SocketTests {
         #expect(try done.futureResult.wait() == "/raft/probing")
     }
 
-    @Test("curl speaks to it with prior knowledge", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/curl")))
+    /// `curl --http2-prior-knowledge` GET of `path` on `port`: the body it printed.
+    static func curl(port: Int, _ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--http2-prior-knowledge", "http://127.0.0.1:\(port)\(path)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    @Test("curl speaks to it with prior knowledge", .enabled(if: canRun(needing: "/usr/bin/curl")))
     func curl() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let server = try Self.startServer(group: group)
         defer { try? server.close().wait() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--http2-prior-knowledge", "http://127.0.0.1:\(server.localAddress!.port!)/version"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        #expect(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "/version")
+        #expect(try Self.curl(port: server.localAddress!.port!, "/version") == "/version")
     }
 
-    @Test("garbage on the port closes that connection; the server keeps serving")
+    /// What a raw connection read until the server closed it.
+    final class RawReader: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        struct Seen: Sendable {
+            var bytes: [UInt8] = []
+            var closed = false
+        }
+        let seen = Observed(Seen())
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = Array(unwrapInboundIn(data).readableBytesView)
+            seen.update { $0.bytes += bytes }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) { seen.update { $0.closed = true } }
+    }
+
+    @Test("garbage on the port gets a GOAWAY and a closed connection; the same server keeps serving", .enabled(if: canRun(needing: "/usr/bin/curl")))
     func garbage() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let server = try Self.startServer(group: group)
         defer { try? server.close().wait() }
         let port = server.localAddress!.port!
-        let raw = try ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).wait()
+        let reader = RawReader()
+        let raw = try ClientBootstrap(group: group)
+            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) } }
+            .connect(host: "127.0.0.1", port: port).wait()
+        defer { raw.close(promise: nil) }
         try raw.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n")).wait()
-        try raw.closeFuture.wait()
-        try curl()
+        let seen = try reader.seen.waitBlocking(for: "the server to close the garbage connection") { $0.closed }
+        // Frames of 9-byte headers: the server's SETTINGS, then a GOAWAY (type 7).
+        var frames: [UInt8] = []
+        var offset = 0
+        while offset + 9 <= seen.bytes.count {
+            frames.append(seen.bytes[offset + 3])
+            offset += 9 + (Int(seen.bytes[offset]) << 16 | Int(seen.bytes[offset + 1]) << 8 | Int(seen.bytes[offset + 2]))
+        }
+        #expect(frames.last == 7, "frame types \(frames)")
+        #expect(try Self.curl(port: port, "/after") == "/after")
     }
 }

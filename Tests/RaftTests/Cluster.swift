@@ -14,6 +14,8 @@ struct Cluster {
     var readStates: [UInt64: [ReadState]] = [:]
     /// Every message stepped into a node, in order.
     var delivered: [Message] = []
+    /// Every message a node sent, dropped or not, in order.
+    var sent: [Message] = []
     /// Messages for which this returns true are dropped.
     var drops: (Message) -> Bool = { _ in false }
 
@@ -58,6 +60,7 @@ struct Cluster {
         storage.append(ready.entries)
         if let snapshot = ready.snapshot { try! storage.applySnapshot(snapshot) }
         queue.append(contentsOf: ready.messages)
+        sent.append(contentsOf: ready.messages)
         readStates[id, default: []] += ready.readStates
         for entry in ready.committedEntries {
             let bytes = entry.data.map { [UInt8]($0) } ?? []

@@ -85,10 +85,10 @@ struct ElectionTests {
         #expect(ticks >= 10 && ticks < 20)
     }
 
-    @Test("the same injected generator gives the same election timeouts")
+    @Test("the injected generator decides the election timeouts: the same seed the same ticks, other seeds others")
     func reproducibleTimeouts() {
-        func ticksToCampaign() -> Int {
-            var cluster = Cluster(voters: [1, 2, 3])
+        func ticksToCampaign(seed: UInt64) -> Int {
+            var cluster = Cluster(voters: [1, 2, 3]) { $0.random = SplitMix64(seed: seed) }
             var ticks = 0
             while cluster[2].status.softState.role == .follower {
                 cluster[2].tick()
@@ -96,7 +96,11 @@ struct ElectionTests {
             }
             return ticks
         }
-        #expect(ticksToCampaign() == ticksToCampaign())
+        let seeds: [UInt64] = Array(1...20)
+        let ticks = seeds.map { ticksToCampaign(seed: $0) }
+        #expect(ticks == seeds.map { ticksToCampaign(seed: $0) })
+        #expect(ticks.allSatisfy { $0 >= 10 && $0 < 20 }, "\(ticks)")
+        #expect(Set(ticks).count > 1, "every seed gave \(ticks[0]) ticks")
     }
 
     @Test("a split vote elects no one and a later round, by ticks, elects exactly one leader")

@@ -26,6 +26,8 @@ struct ReadOnlyTests {
         cluster[1].readIndex(context: [2])
         let ready = cluster[1].ready()
         #expect(ready.readStates.isEmpty)
+        // Both reads wait for a quorum: each went out in a heartbeat to both followers.
+        #expect(ready.messages.filter { $0.type == .msgHeartbeat }.map(\.context) == [Data([1]), Data([1]), Data([2]), Data([2])])
         cluster[1].advance(ready)
         try cluster[1].step(Message(type: .msgHeartbeatResp, to: 1, from: 3, term: 2, context: Data([2])))
         #expect(cluster[1].ready().readStates.map(\.requestContext) == [[1], [2]])
@@ -65,10 +67,14 @@ struct ReadOnlyTests {
         #expect(cluster.readStates[1] == [ReadState(index: 2, requestContext: [7])])
     }
 
-    @Test("a follower without a leader drops a read request")
+    @Test("a follower without a leader drops a read request: it is not answered once a leader is known either")
     func readWithoutLeaderDropped() {
         var cluster = Cluster(voters: [1, 2, 3])
         cluster[2].readIndex(context: [1])
         #expect(!cluster[2].hasReady)
+        cluster.elect(1)
+        cluster[2].readIndex(context: [2])
+        cluster.stabilize()
+        #expect(cluster.readStates[2]?.map(\.requestContext) == [[2]])
     }
 }

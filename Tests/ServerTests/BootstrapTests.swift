@@ -1,6 +1,7 @@
 import Foundation
 import KV
 import Storage
+import TestSupport
 import Testing
 import Wire
 @testable import Server
@@ -10,7 +11,7 @@ import Wire
 @Suite("bootstrap entries and membership records as etcd writes them")
 struct BootstrapTests {
     static let capture = "../shared/captures/etcd-3.4.23-basic/m1/wal"
-    static let haveCapture = FileManager.default.fileExists(atPath: capture)
+    static let haveCapture = canRun(needing: capture)
 
     func captureConfiguration(dataDir: String) throws -> ServerConfiguration {
         try ServerConfiguration(flags: [

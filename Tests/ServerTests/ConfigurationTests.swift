@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Server
 
@@ -22,7 +23,7 @@ struct ConfigurationTests {
         #expect(String(try ServerConfiguration(flags: captureFlags(1)).clusterID, radix: 16) == "9109f92f4d11a43c")
     }
 
-    @Test("the captures' own headers carry those IDs", .enabled(if: FileManager.default.fileExists(atPath: "../shared/captures/etcd-3.4.23-basic/http.jsonl")))
+    @Test("the captures' own headers carry those IDs", .enabled(if: canRun(needing: "../shared/captures/etcd-3.4.23-basic/http.jsonl")))
     func idsInCaptureHeaders() throws {
         let text = try String(contentsOfFile: "../shared/captures/etcd-3.4.23-basic/http.jsonl", encoding: .utf8)
         let mine = try (1...3).map { String(try ServerConfiguration(flags: captureFlags($0)).memberID, radix: 16) }

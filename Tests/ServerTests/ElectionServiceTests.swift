@@ -2,31 +2,30 @@ import Foundation
 import GRPC
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
 @testable import Server
 
 /// Observe's responses as they arrive on a stream, and how it ended.
-final class ObservedLeaders: @unchecked Sendable {
-    private let lock = NSLock()
-    private var responses: [LeaderResponse] = []
-    private var status: GRPCStatus?
+final class ObservedLeaders: Sendable {
+    private let responses = Observed<[LeaderResponse]>([])
+    private let status = Observed<GRPCStatus?>(nil)
 
     func append(_ bytes: [UInt8]) {
         guard let response = try? LeaderResponse(serializedBytes: bytes) else { return }
-        lock.withLock { responses.append(response) }
+        responses.update { $0.append(response) }
     }
 
-    func finish(_ status: GRPCStatus) { lock.withLock { self.status = status } }
+    func finish(_ status: GRPCStatus) { self.status.update { $0 = status } }
 
-    var values: [String] { lock.withLock { responses.map { String(decoding: $0.kv?.value ?? Data(), as: UTF8.self) } } }
-    var all: [LeaderResponse] { lock.withLock { responses } }
-    var ended: GRPCStatus? { lock.withLock { status } }
+    var all: [LeaderResponse] { responses.value }
+    var ended: GRPCStatus? { status.value }
 
-    /// Waits (up to 5 s) until `count` responses have arrived.
+    /// Waits until `count` responses have arrived; answers their values.
     func wait(for count: Int) async throws -> [String] {
-        for _ in 0..<500 where values.count < count { try await Task.sleep(for: .milliseconds(10)) }
-        return values
+        try await responses.wait(for: "\(count) leader responses") { $0.count >= count }
+            .map { String(decoding: $0.kv?.value ?? Data(), as: UTF8.self) }
     }
 }
 
@@ -70,8 +69,14 @@ struct ElectionServiceTests {
         let leaderA = try #require(first.leader)
         #expect(leaderA == LeaderKey(name: Data("vote".utf8), key: ConcurrencyCalls.key("vote", a), rev: first.header?.revision ?? 0, lease: a))
 
+        // B's key is written and its wait for A's begun (beside Observe's, its watcher is the
+        // member's only one): from here on only A's resignation may answer it.
         let second = PendingCall { () throws(GRPCStatus) in try await campaign(client, "vote", lease: b, "b") }
-        try await Task.sleep(for: .milliseconds(500))
+        try await eventually("B campaigning") {
+            let written = try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("vote", b)) != nil
+            let watchers = try await ConcurrencyCalls.watchers(server)
+            return written && watchers == 2
+        }
         #expect(second.result == nil)
         #expect(try await leader(client, "vote").kv?.value == Data("a".utf8))
 
@@ -100,12 +105,12 @@ struct ElectionServiceTests {
         // A campaigner that gives up resigns; a closed Observe leaves no watcher either.
         let holder = try await campaign(client, "vote", lease: a, "again")
         let quitter = PendingCall { () throws(GRPCStatus) in try await campaign(client, "vote", lease: b, "quit") }
-        #expect(try await ConcurrencyCalls.eventually { try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("vote", b)) != nil })
+        try await eventually("the quitter campaigning") { try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("vote", b)) != nil }
         quitter.cancel()
-        #expect(try await ConcurrencyCalls.eventually { try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("vote", b)) == nil })
+        try await eventually("the quitter's key deleted") { try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("vote", b)) == nil }
         #expect(try await observed.wait(for: 4).last == "again")
         observe.cancel()
-        #expect(try await ConcurrencyCalls.eventually { try await ConcurrencyCalls.watchers(server) == 0 })
+        try await eventually("no watcher left") { try await ConcurrencyCalls.watchers(server) == 0 }
         _ = try await resign(client, holder.leader)
 
         try await client.close().get()

@@ -3,36 +3,55 @@ import GRPC
 import HTTP2
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
+@testable import KV
 @testable import Server
 
 /// Keep-alive responses as they arrive on a stream, and how the stream ended.
-final class KeepAliveResponses: @unchecked Sendable {
-    private let lock = NSLock()
-    private var responses: [LeaseKeepAliveResponse] = []
-    private var status: GRPCStatus?
+final class KeepAliveResponses: Sendable {
+    private let responses = Observed<[LeaseKeepAliveResponse]>([])
+    private let status = Observed<GRPCStatus?>(nil)
 
     func append(_ bytes: [UInt8]) {
         guard let response = try? LeaseKeepAliveResponse(serializedBytes: bytes) else { return }
-        lock.withLock { responses.append(response) }
+        responses.update { $0.append(response) }
     }
 
-    func finish(_ status: GRPCStatus) { lock.withLock { self.status = status } }
+    func finish(_ status: GRPCStatus) { self.status.update { $0 = status } }
 
-    var all: [LeaseKeepAliveResponse] { lock.withLock { responses } }
-    var finished: GRPCStatus? { lock.withLock { status } }
+    var all: [LeaseKeepAliveResponse] { responses.value }
+    var finished: GRPCStatus? { status.value }
 
-    /// Waits (up to 5 s) until `count` responses have arrived.
+    /// Waits until `count` responses have arrived.
     func wait(for count: Int) async throws -> [LeaseKeepAliveResponse] {
-        for _ in 0..<500 where all.count < count { try await Task.sleep(for: .milliseconds(10)) }
-        return all
+        try await responses.wait(for: "\(count) keep-alive responses") { $0.count >= count }
     }
 
-    /// Waits (up to 5 s) for the end of the stream.
+    /// Waits for the end of the stream.
     func waitForEnd() async throws -> GRPCStatus? {
-        for _ in 0..<500 where finished == nil { try await Task.sleep(for: .milliseconds(10)) }
-        return finished
+        try await status.wait(for: "the end of the keep-alive stream") { $0 != nil }
+    }
+}
+
+/// A lease clock that moves only when a test moves it, installed on a member: TTLs run out
+/// exactly when the test says, however slow the machine.
+final class ManualLeaseClock: Sendable {
+    private let time: Observed<LeaseTime>
+
+    /// Takes over `server`'s lease clock from the time it reads now.
+    init(_ server: MemberServer) async throws {
+        let node = server.node
+        let start = try await node.eventLoop.submit { node.now }.get()
+        let time = Observed(start)
+        self.time = time
+        try await node.eventLoop.submit { node.leaseClock = { time.value } }.get()
+    }
+
+    func advance(by duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        time.update { $0 = LeaseTime(nanoseconds: $0.nanoseconds + seconds * 1_000_000_000 + attoseconds / 1_000_000_000) }
     }
 }
 
@@ -78,6 +97,7 @@ struct LeaseServiceTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let (server, client) = try await MemberServerTests.start(directory, group: group)
         let expected = try MemberServerTests.configuration(directory)
+        let clock = try await ManualLeaseClock(server)
 
         // Grants: an ID of 0 has the server pick a positive one; a client's ID is kept.
         let picked = try await grant(client, ttl: 30)
@@ -102,7 +122,7 @@ struct LeaseServiceTests {
             _ = try await put(client, "lk/c", lease: 0x9999)
         }
         let live = try await timeToLive(client, picked.id, keys: true)
-        #expect(live.id == picked.id && live.grantedTTL == 30 && (28...30).contains(live.ttl))
+        #expect(live.id == picked.id && live.grantedTTL == 30 && live.ttl == 30)
         #expect(live.keys == [Data("lk/a".utf8), Data("lk/b".utf8)])
         #expect(live.header?.memberID == expected.memberID && live.header?.revision ?? 0 > attached.header?.revision ?? 0)
         let withoutKeys = try await timeToLive(client, picked.id)
@@ -118,9 +138,9 @@ struct LeaseServiceTests {
         // A keep-alive stream: the lease's clock restarts with its full TTL; an unknown lease
         // is answered with TTL 0 and the stream goes on; the client's end ends it with OK.
         let kept = try await grant(client, ttl: 10)
-        try await Task.sleep(for: .milliseconds(1200))
+        clock.advance(by: .milliseconds(1200))
         let before = try await timeToLive(client, kept.id)
-        #expect(before.ttl <= 8)
+        #expect(before.ttl == 8)  // 8.8 s left, rounded down as etcd does
         let responses = KeepAliveResponses()
         let call = keepAliveStream(client, into: responses)
         call.send(LeaseKeepAliveRequest(id: kept.id).serializedBytes())
@@ -131,7 +151,7 @@ struct LeaseServiceTests {
         #expect(answers.map(\.ttl) == [10, 0, 10])
         #expect(answers.allSatisfy { $0.header?.memberID == expected.memberID && $0.header?.clusterID == expected.clusterID })
         let after = try await timeToLive(client, kept.id)
-        #expect(after.ttl >= 9 && after.grantedTTL == 10)
+        #expect(after.ttl == 10 && after.grantedTTL == 10)
         #expect(responses.finished == nil)
         call.closeSend()
         #expect(try await responses.waitForEnd() == .ok)
@@ -161,7 +181,7 @@ struct LeaseServiceTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let (server, client) = try await MemberServerTests.start(directory, group: group)
 
-        let asked = ContinuousClock.now
+        let clock = try await ManualLeaseClock(server)
         let lease = try await grant(client, ttl: 2)
         #expect(lease.ttl == 2)
         let kept = try await grant(client, ttl: 2)
@@ -169,21 +189,20 @@ struct LeaseServiceTests {
         _ = try await put(client, "ex/kept", lease: kept.id)
         #expect(try await keys(client, prefix: "ex/") == ["ex/kept", "ex/short"])
 
-        // Keep one lease alive every 500 ms on one stream while the other runs out.
+        // One lease is kept alive on a stream while the other runs out: 1.5 s in, the kept
+        // one restarts its 2 s; at 2.5 s only the other has expired.
         let responses = KeepAliveResponses()
         let call = keepAliveStream(client, into: responses)
-        var remaining = ["ex/kept", "ex/short"]
-        for _ in 0..<20 where remaining.contains("ex/short") {
-            call.send(LeaseKeepAliveRequest(id: kept.id).serializedBytes())
-            try await Task.sleep(for: .milliseconds(500))
-            remaining = try await keys(client, prefix: "ex/")
-        }
-        let took = ContinuousClock.now - asked
-        #expect(remaining == ["ex/kept"])
-        #expect(took >= .seconds(2) && took < .seconds(6))
+        clock.advance(by: .milliseconds(1500))
+        call.send(LeaseKeepAliveRequest(id: kept.id).serializedBytes())
+        #expect(try await responses.wait(for: 1).map(\.ttl) == [2])
+        #expect(try await keys(client, prefix: "ex/") == ["ex/kept", "ex/short"])
+        #expect(try await timeToLive(client, lease.id).ttl == 0)  // 0.5 s left
+        clock.advance(by: .seconds(1))
+        // The leader's expiry round (every 500 ms) revokes it through raft.
+        try await eventually("the expired lease's key deleted") { try await keys(client, prefix: "ex/") == ["ex/kept"] }
         #expect(try await timeToLive(client, lease.id).ttl == -1)
-        #expect(try await timeToLive(client, kept.id).ttl >= 1)
-        #expect(responses.all.allSatisfy { $0.ttl == 2 })
+        #expect(try await timeToLive(client, kept.id).ttl == 1)  // 1 s left of its renewed 2 s
 
         let count = responses.all.count
         call.send(LeaseKeepAliveRequest(id: lease.id).serializedBytes())

@@ -2,34 +2,34 @@ import Foundation
 import GRPC
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
 @testable import KV
 @testable import Server
 
 /// A call still waiting, and what it ended with.
-final class PendingCall<Response: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcome: Result<Response, GRPCStatus>?
-    private var task: Task<Void, Never>?
+final class PendingCall<Response: Sendable>: Sendable {
+    private let outcome = Observed<Result<Response, GRPCStatus>?>(nil)
+    private let task: Task<Void, Never>
 
     init(_ body: @escaping @Sendable () async throws(GRPCStatus) -> Response) {
+        let outcome = outcome
         task = Task {
             let result: Result<Response, GRPCStatus>
             do throws(GRPCStatus) { result = .success(try await body()) } catch { result = .failure(error) }
-            lock.withLock { outcome = result }
+            outcome.update { $0 = result }
         }
     }
 
-    var result: Result<Response, GRPCStatus>? { lock.withLock { outcome } }
+    var result: Result<Response, GRPCStatus>? { outcome.value }
 
-    /// Waits (up to 10 s) for the call to end.
+    /// Waits for the call to end.
     func wait() async throws -> Result<Response, GRPCStatus> {
-        for _ in 0..<1000 where result == nil { try await Task.sleep(for: .milliseconds(10)) }
-        return try #require(result)
+        try #require(try await outcome.wait(for: "the end of the call") { $0 != nil })
     }
 
-    func cancel() { task?.cancel() }
+    func cancel() { task.cancel() }
 }
 
 /// etcd's v3lock and v3election services share these calls and checks.
@@ -42,15 +42,6 @@ enum ConcurrencyCalls {
     static func get(_ client: GRPCClient, _ key: Data) async throws(GRPCStatus) -> KeyValue? {
         let response: RangeResponse = try await client.unary("/etcdserverpb.KV/Range", RangeRequest(key: key), timeout: .seconds(10))
         return response.kvs.first
-    }
-
-    /// Polls (up to 5 s) until `condition` holds.
-    static func eventually(_ condition: @Sendable () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<500 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return false
     }
 
     /// The watchers in the member's state machine: the waits leave none behind.
@@ -87,17 +78,27 @@ struct LockServiceTests {
         let again = try await lock(client, "door", lease: a)
         #expect(again.key == held.key)
 
+        // B's key is written and its wait for A's key begun (its watcher is the member's only
+        // one): from here on only A's unlock may answer it.
         let second = PendingCall { () throws(GRPCStatus) in try await lock(client, "door", lease: b) }
-        try await Task.sleep(for: .milliseconds(500))
+        try await eventually("B waiting for the lock") {
+            let written = try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("door", b)) != nil
+            let watchers = try await ConcurrencyCalls.watchers(server)
+            return written && watchers == 1
+        }
         #expect(second.result == nil)
 
         // A third contender gives up: its key goes, and so does its watcher.
         let c = try await ConcurrencyCalls.grant(client)
         let third = PendingCall { () throws(GRPCStatus) in try await lock(client, "door", lease: c) }
-        #expect(try await ConcurrencyCalls.eventually { try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("door", c)) != nil })
+        try await eventually("C waiting for the lock") {
+            let written = try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("door", c)) != nil
+            let watchers = try await ConcurrencyCalls.watchers(server)
+            return written && watchers == 2
+        }
         third.cancel()
-        #expect(try await ConcurrencyCalls.eventually { try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("door", c)) == nil })
-        #expect(try await ConcurrencyCalls.eventually { try await ConcurrencyCalls.watchers(server) == 1 })  // B's alone
+        try await eventually("C's key deleted") { try await ConcurrencyCalls.get(client, ConcurrencyCalls.key("door", c)) == nil }
+        try await eventually("C's watcher gone, B's alone") { try await ConcurrencyCalls.watchers(server) == 1 }
         #expect(second.result == nil)
 
         let unlocked = try await unlock(client, held.key)

@@ -2,34 +2,35 @@ import Foundation
 import GRPC
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import Wire
 @testable import Server
 
 /// Watch responses as they arrive on a stream, in order.
-final class WatchResponses: @unchecked Sendable {
-    private let lock = NSLock()
-    private var responses: [WatchResponse] = []
+final class WatchResponses: Sendable {
+    let received = Observed<[WatchResponse]>([])
 
     func append(_ bytes: [UInt8]) {
         guard let response = try? WatchResponse(serializedBytes: bytes) else { return }
-        lock.withLock { responses.append(response) }
+        received.update { $0.append(response) }
     }
 
-    var all: [WatchResponse] { lock.withLock { responses } }
+    var all: [WatchResponse] { received.value }
 
-    /// Waits (up to 5 s) until `count` responses have arrived.
+    /// Waits until the responses satisfy `condition`; returns them all.
+    func wait(_ what: String, until condition: @escaping @Sendable ([WatchResponse]) -> Bool) async throws -> [WatchResponse] {
+        try await received.wait(for: what, until: condition)
+    }
+
+    /// Waits until `count` responses have arrived.
     func wait(for count: Int) async throws -> [WatchResponse] {
-        for _ in 0..<500 where all.count < count { try await Task.sleep(for: .milliseconds(10)) }
-        return all
+        try await wait("\(count) watch responses") { $0.count >= count }
     }
 
-    /// Waits (up to `seconds`) until responses carry `count` events in all.
-    func wait(forEvents count: Int, seconds: Int = 5) async throws -> [WatchResponse] {
-        for _ in 0..<(seconds * 100) where all.reduce(0, { $0 + $1.events.count }) < count {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return all
+    /// Waits until responses carry `count` events in all.
+    func wait(forEvents count: Int) async throws -> [WatchResponse] {
+        try await wait("\(count) watch events") { $0.reduce(0) { $0 + $1.events.count } >= count }
     }
 }
 
@@ -40,26 +41,45 @@ final class WatchCall: Sendable {
     let call: GRPCClientCall
     let responses = WatchResponses()
     let gate = Gate()
+    let finished = Observed<GRPCStatus?>(nil)
 
     init(_ client: GRPCClient) {
         let responses = responses
         let gate = gate
+        let finished = finished
         call = client.makeCall(path: "/etcdserverpb.Watch/Watch", onMessage: { bytes in
             gate.pass()
             responses.append(bytes)
-        }, onFinish: { _ in })
+        }, onFinish: { status in finished.update { $0 = status } })
     }
 
     func send(_ union: WatchRequest.RequestUnion) {
         call.send(WatchRequest(requestUnion: union).serializedBytes())
     }
 
-    /// Creates a watcher; answers its created response.
+    /// Creates a watcher; answers its created response, the first to arrive after the request
+    /// went out (answers to earlier requests may still be on their way).
     func create(_ request: WatchCreateRequest) async throws -> WatchResponse {
         let before = responses.all.count
         send(.createRequest(request))
-        let all = try await responses.wait(for: before + 1)
+        let all = try await responses.wait("the created response to \(request)") { $0.dropFirst(before).contains(where: \.created) }
         return try #require(all.dropFirst(before).first { $0.created })
+    }
+
+    /// Sends a progress request and waits for its answer (watch ID -1, no events). The member
+    /// sends what it holds for the stream first, so after this every response due from what
+    /// happened before the request is in `responses`.
+    func barrier() async throws -> [WatchResponse] {
+        let before = responses.all.count
+        send(.progressRequest(WatchProgressRequest()))
+        return try await responses.wait("a progress response") {
+            $0.dropFirst(before).contains { $0.watchID == -1 && !$0.created && !$0.canceled && $0.events.isEmpty }
+        }
+    }
+
+    /// Waits for the end of the call.
+    func waitForEnd() async throws -> GRPCStatus {
+        try #require(try await finished.wait(for: "the end of the watch call") { $0 != nil })
     }
 }
 
@@ -92,14 +112,11 @@ struct WatchServiceTests {
         let expected = try MemberServerTests.configuration(directory)
         let _: PutResponse = try await client.unary("/etcdserverpb.KV/Put", PutRequest(key: Data("k0".utf8), value: Data("v0".utf8)), timeout: .seconds(10))
 
-        let responses = WatchResponses()
-        let finished = AsyncStream<GRPCStatus>.makeStream()
-        let call = client.makeCall(path: "/etcdserverpb.Watch/Watch", onMessage: { responses.append($0) },
-                                   onFinish: { finished.continuation.yield($0) })
-        func send(_ union: WatchRequest.RequestUnion) { call.send(WatchRequest(requestUnion: union).serializedBytes()) }
+        let watch = WatchCall(client)
+        let responses = watch.responses
         // Watcher A: prefix "k", from now on, with previous values. Watcher B: key k0 from revision 1.
-        send(.createRequest(WatchCreateRequest(key: Data("k".utf8), rangeEnd: Data("l".utf8), prevKv: true)))
-        send(.createRequest(WatchCreateRequest(key: Data("k0".utf8), startRevision: 1)))
+        watch.send(.createRequest(WatchCreateRequest(key: Data("k".utf8), rangeEnd: Data("l".utf8), prevKv: true)))
+        watch.send(.createRequest(WatchCreateRequest(key: Data("k0".utf8), startRevision: 1)))
         let created = try await responses.wait(for: 3)
         #expect(created.filter(\.created).count == 2)
         let a = try #require(created.first(where: \.created)?.watchID)
@@ -116,27 +133,24 @@ struct WatchServiceTests {
         #expect(seenByA.last?.prevKv?.value == Data("v1".utf8))
         #expect(events.filter { $0.0 == b }.map(\.1.type) == [.put, .put, .delete])
 
-        send(.cancelRequest(WatchCancelRequest(watchID: a)))
-        let afterCancel = try await responses.wait(for: responses.all.count + 1)
+        let beforeCancel = responses.all.count
+        watch.send(.cancelRequest(WatchCancelRequest(watchID: a)))
+        let afterCancel = try await responses.wait("the cancel of A") { $0.count > beforeCancel }
         #expect(afterCancel.last?.canceled == true && afterCancel.last?.watchID == a)
         let _: PutResponse = try await client.unary("/etcdserverpb.KV/Put", PutRequest(key: Data("k1".utf8), value: Data("x".utf8)), timeout: .seconds(10))
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(!responses.all.contains { $0.watchID == a && $0.events.contains { $0.kv?.key == Data("k1".utf8) } })
+        // The put is applied; whatever it owed the stream is sent before the progress answer.
+        #expect(try await watch.barrier().contains { $0.events.contains { $0.kv?.key == Data("k1".utf8) } } == false)
 
         // As etcd's, the stream stays open after the client's end of sending: watcher b
         // still hears puts; the client's cancel ends the call.
-        call.closeSend()
-        let before = responses.all.count
+        watch.call.closeSend()
         let _: PutResponse = try await client.unary("/etcdserverpb.KV/Put", PutRequest(key: Data("k0".utf8), value: Data("after".utf8)), timeout: .seconds(10))
-        let afterClose = try await responses.wait(for: before + 1)
-        #expect(afterClose.last?.events.first?.kv?.value == Data("after".utf8))
-        call.cancel()
-        var status: GRPCStatus?
-        for await ended in finished.stream {
-            status = ended
-            break
+        let afterClose = try await responses.wait("the put after the end of sending") {
+            $0.contains { $0.events.first?.kv?.value == Data("after".utf8) }
         }
-        #expect(status?.code == 1)
+        #expect(afterClose.last?.watchID == b)
+        watch.call.cancel()
+        #expect(try await watch.waitForEnd().code == 1)
         try await client.close().get()
         server.stop()
         try await group.shutdownGracefully()
@@ -278,7 +292,7 @@ extension WatchServiceTests {
         #expect(most < 4 << 20, "member held \(most) bytes for the watcher")
         watch.gate.open()
 
-        let events = try await watch.responses.wait(forEvents: 200, seconds: 60).flatMap(\.events)
+        let events = try await watch.responses.wait(forEvents: 200).flatMap(\.events)
         #expect(events.count == 200)
         #expect(events.map(\.kv?.modRevision) == (0..<200).map { first + Int64($0) })
         #expect(events.allSatisfy { $0.kv?.value.count == value.count })
@@ -303,12 +317,7 @@ extension WatchServiceTests {
             "/etcdserverpb.KV/Compact", CompactionRequest(revision: compacted), timeout: .seconds(10))
         watch.gate.open()
 
-        var responses: [WatchResponse] = []
-        for _ in 0..<1_000 {
-            responses = watch.responses.all
-            if responses.contains(where: \.canceled) { break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        let responses = try await watch.responses.wait("the compaction's cancel") { $0.contains(where: \.canceled) }
         let cancel = try #require(responses.last)
         #expect(cancel.canceled && cancel.compactRevision == compacted && cancel.header?.revision == 0)
         let events = responses.flatMap(\.events)

@@ -1,39 +1,51 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import HTTP2
 import Transport
 import Wire
 
-/// Collects what a transport delivers.
-final class Inbox: TransportDelegate, @unchecked Sendable {
+/// Collects what a transport delivers and tells its owner; a test waits on any of it.
+final class Inbox: TransportDelegate, Sendable {
+    struct Seen: Sendable {
+        var messages: [Message] = []
+        var countFrom: [UInt64: Int] = [:]
+        var snapshots: [Message] = []
+        var unreachable = 0
+        var snapshotReports: [(id: UInt64, succeeded: Bool)] = []
+        var events: [TransportEvent] = []
+    }
+
+    let seen = Observed(Seen())
+
     func transportMembers() -> String? { #"[{"id":1,"peerURLs":["http://127.0.0.1:1"],"name":"m1","clientURLs":[]}]"# }
     func transport(promote id: UInt64) -> (status: Int, body: String) { (200, "promoted \(id)") }
-
-    private let lock = NSLock()
-    private var messages: [Message] = []
-    private var unreachable: [UInt64] = []
-    private var snapshots: [Message] = []
-
-    func transport(received message: Message) { lock.withLock { messages.append(message) } }
-    func transport(receivedSnapshot message: Message) { lock.withLock { snapshots.append(message) } }
-    func transport(peerUnreachable id: UInt64) { lock.withLock { unreachable.append(id) } }
-    private var snapshotReports: [(UInt64, Bool)] = []
-    func transport(snapshotSentTo id: UInt64, succeeded: Bool) { lock.withLock { snapshotReports.append((id, succeeded)) } }
-    var reports: [(UInt64, Bool)] { lock.withLock { snapshotReports } }
-
-    var received: [Message] { lock.withLock { messages } }
-    var receivedSnapshots: [Message] { lock.withLock { snapshots } }
-    var unreachableCount: Int { lock.withLock { unreachable.count } }
-
-    func waitFor(count: Int, seconds: Double = 20) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if received.count >= count { return true }
-            usleep(2_000)
+    func transport(received message: Message) {
+        seen.update { seen in
+            seen.messages.append(message)
+            seen.countFrom[message.from, default: 0] += 1
         }
-        return false
+    }
+    func transport(receivedSnapshot message: Message) { seen.update { $0.snapshots.append(message) } }
+    func transport(peerUnreachable id: UInt64) { seen.update { $0.unreachable += 1 } }
+    func transport(snapshotSentTo id: UInt64, succeeded: Bool) { seen.update { $0.snapshotReports.append((id, succeeded)) } }
+    func transport(observed event: TransportEvent) { seen.update { $0.events.append(event) } }
+
+    var received: [Message] { seen.value.messages }
+    var unreachableCount: Int { seen.value.unreachable }
+
+    /// Waits until `count` messages have been delivered; answers them.
+    @discardableResult
+    func waitFor(count: Int) throws -> [Message] {
+        try seen.waitBlocking(for: "\(count) messages delivered") { $0.messages.count >= count }.messages
+    }
+
+    /// Waits until what was seen satisfies `condition`.
+    @discardableResult
+    func wait(_ what: String, until condition: (Seen) -> Bool) throws -> Seen {
+        try seen.waitBlocking(for: what, until: condition)
     }
 }
 
@@ -65,14 +77,11 @@ struct TransportTests {
         return members
     }
 
+    /// Waits until every member's message stream to every other is up.
     static func waitActive(_ members: [Member]) throws {
-        let deadline = Date().addingTimeInterval(10)
         for a in members {
             for b in members where a.id != b.id {
-                while try !a.transport.peerStatus(id: b.id).wait().active {
-                    guard Date() < deadline else { return }
-                    usleep(5_000)
-                }
+                try eventuallyBlocking("the stream from \(a.id) to \(b.id) up") { try a.transport.peerStatus(id: b.id).wait().active }
             }
         }
     }
@@ -94,14 +103,18 @@ struct TransportTests {
                     if batch.count == 500 {
                         from.transport.send(batch)
                         batch = []
-                        usleep(1_000)  // the sender paces itself to the buffers
+                        // The sender paces itself by what the receiver has taken, as raft's
+                        // inflight window does, so its buffer never fills.
+                        let window = i - 2_000
+                        try to.inbox.wait("\(to.id) within 2,000 messages of \(from.id)") { $0.countFrom[from.id, default: 0] >= window }
                     }
                 }
                 from.transport.send(batch)
             }
         }
+        #expect(members.allSatisfy { $0.inbox.unreachableCount == 0 })
         for member in members {
-            #expect(member.inbox.waitFor(count: 2 * perPair))
+            try member.inbox.waitFor(count: 2 * perPair)
             for sender in members where sender.id != member.id {
                 // MsgApp travels on the msgapp stream, heartbeats on the message stream: each
                 // channel keeps its own order.
@@ -127,14 +140,12 @@ struct TransportTests {
         let source = members[0].transport.configuration.snapshotDirectory + "/source.snap.db"
         #expect(FileManager.default.createFile(atPath: source, contents: Data(data)))
         members[0].transport.sendSnapshot(snap, file: source)
-        let deadline = Date().addingTimeInterval(60)
-        while members[1].inbox.receivedSnapshots.isEmpty && Date() < deadline { usleep(10_000) }
-        let got = try #require(members[1].inbox.receivedSnapshots.first)
+        let got = try #require(try members[1].inbox.wait("the snapshot delivered") { !$0.snapshots.isEmpty }.snapshots.first)
         #expect(got == snap)
         let received = SnapshotFiles.dbPath(directory: members[1].transport.configuration.snapshotDirectory, index: 100)
         #expect(FileManager.default.contents(atPath: received) == Data(data))
-        while members[0].inbox.reports.isEmpty && Date() < deadline { usleep(10_000) }
-        #expect(members[0].inbox.reports.first.map { $0.0 == 2 && $0.1 } == true)
+        let report = try members[0].inbox.wait("the snapshot's report") { !$0.snapshotReports.isEmpty }.snapshotReports.first
+        #expect(report.map { $0.id == 2 && $0.succeeded } == true)
     }
 
     @Test("a member of another cluster is refused with 412 and nothing is delivered")
@@ -143,9 +154,16 @@ struct TransportTests {
         defer { try? group.syncShutdownGracefully() }
         let members = try Self.members(2, group: group, clusterIDs: [0x1000, 0x2000])
         defer { for m in members { try? m.transport.stop().wait() } }
+        func refused(_ seen: Inbox.Seen, _ isPath: (String) -> Bool) -> Int {
+            seen.events.filter { if case .clusterIDMismatch("1000", "1", let path) = $0 { isPath(path) } else { false } }.count
+        }
+        // 1's connection is up once 2 has refused the stream it dials on it.
+        try members[1].inbox.wait("2 refusing 1's stream") { refused($0) { $0.hasPrefix("/raft/stream/") } > 0 }
+        #expect(try !members[0].transport.peerStatus(id: 2).wait().active)
+        // With no stream, the heartbeat goes by pipeline, which 2 refuses too: nothing delivered.
         members[0].transport.send([Message(type: .msgHeartbeat, to: 2, from: 1, term: 1)])
-        usleep(300_000)
-        #expect(members[1].inbox.received.isEmpty)
+        let seen = try members[1].inbox.wait("2 refusing 1's pipeline POST") { refused($0) { $0 == "/raft" } > 0 }
+        #expect(seen.messages.isEmpty)
         #expect(try !members[0].transport.peerStatus(id: 2).wait().active)
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
@@ -167,9 +185,7 @@ struct TransportTests {
         try Self.waitActive(members)
         let big = Message(type: .msgApp, to: 2, from: 1, term: 1, entries: [Entry(term: 1, index: 1, data: Data(count: 1 << 20))])
         members[0].transport.send(Array(repeating: big, count: 64))
-        let deadline = Date().addingTimeInterval(10)
-        while members[0].inbox.unreachableCount == 0 && Date() < deadline { usleep(5_000) }
-        #expect(members[0].inbox.unreachableCount > 0)
+        try members[0].inbox.wait("a drop reported") { $0.unreachable > 0 }
     }
 
     @Test("a stream cut mid-flight falls back to the pipeline, then comes back")
@@ -181,21 +197,18 @@ struct TransportTests {
         try Self.waitActive(members)
         // Member 2 drops its connection to 1: the streams 1 writes into go down with it.
         members[1].transport.removePeer(id: 1)
-        let deadline = Date().addingTimeInterval(10)
-        while try members[0].transport.peerStatus(id: 2).wait().active, Date() < deadline { usleep(2_000) }
-        #expect(try !members[0].transport.peerStatus(id: 2).wait().active)
+        try eventuallyBlocking("1's stream to 2 down") { try !members[0].transport.peerStatus(id: 2).wait().active }
         members[0].transport.send((1...100).map { Message(type: .msgHeartbeat, to: 2, from: 1, term: 1, index: $0) })
-        #expect(members[1].inbox.waitFor(count: 100))
+        try members[1].inbox.waitFor(count: 100)
         // Member 2 dials again; the stream is back.
         members[1].transport.addPeer(id: 1, host: "127.0.0.1", port: members[0].port)
         try Self.waitActive(members)
         #expect(try members[0].transport.peerStatus(id: 2).wait().active)
         members[0].transport.send((101...200).map { Message(type: .msgHeartbeat, to: 2, from: 1, term: 1, index: $0) })
-        #expect(members[1].inbox.waitFor(count: 200))
-        #expect(members[1].inbox.received.map(\.index) == Array(1...200))
+        #expect(try members[1].inbox.waitFor(count: 200).map(\.index) == Array(1...200))
     }
 
-    @Test("standard HTTP/2 tools reach the peer endpoints", .enabled(if: FileManager.default.fileExists(atPath: "/usr/bin/nghttp")))
+    @Test("standard HTTP/2 tools reach the peer endpoints", .enabled(if: canRun(needing: "/usr/bin/nghttp")))
     func tools() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
@@ -247,14 +260,13 @@ struct TransportTests {
             handler.flush()
             silent.read()  // the response headers, then nothing more
         }.wait()
-        let deadline = Date().addingTimeInterval(10)
-        while try !sender.peerStatus(id: 2).wait().active, Date() < deadline { usleep(5_000) }
-        #expect(try sender.peerStatus(id: 2).wait().active)
+        try eventuallyBlocking("the silent peer's stream up") { try sender.peerStatus(id: 2).wait().active }
         let message = Message(type: .msgApp, to: 2, from: 1, term: 1, entries: [Entry(term: 1, index: 1, data: Data(count: 64 << 10))])
         for _ in 0..<50 {  // 160 MiB offered in all
             sender.send(Array(repeating: message, count: 50))
-            usleep(10_000)
         }
+        // Sends run on the transport's loop in order: once they are all taken, the queue holds
+        // at most the buffer and one message; everything else was dropped and reported.
         let queued = try sender.queuedBytes(to: 2).wait()
         #expect(queued <= (8 << 20) + (65 << 10))
         #expect(members[0].inbox.unreachableCount > 1000)
