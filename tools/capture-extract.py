@@ -38,42 +38,52 @@ def tshark_packets(pcap):
 
 
 class Direction:
-    """One direction's bytes placed by sequence number; each byte timed by its first copy."""
+    """One direction's segments by sequence number. The first byte is the one after the first
+    SYN's number (a stale ACK from a TIME_WAIT socket may come before the SYN/ACK; tshark's
+    relative numbers start there too), or the first segment's; each byte timed by its first copy."""
 
     def __init__(self):
-        self.base = None
-        self.pieces = []  # (offset, payload, epoch) in capture order
+        self.syn_start = self.first_start = None
+        self.pieces = []  # (sequence, payload, epoch) in capture order
 
     def add(self, epoch, seq, flags, payload):
-        if self.base is None:
-            self.base = (seq + 1) % 2**32 if flags & SYN else seq
-        if not payload:
-            return
-        if flags & SYN:
-            seq = (seq + 1) % 2**32
-        offset = (seq - self.base) % 2**32
-        if offset >= 2**31:  # starts before the first byte: keep the part from it on
-            before = 2**32 - offset
-            if before >= len(payload):
-                return
-            payload, offset = payload[before:], 0
-        self.pieces.append((offset, payload, epoch))
+        start = (seq + 1) % 2**32 if flags & SYN else seq
+        if flags & SYN and self.syn_start is None:
+            self.syn_start = start
+        if self.first_start is None:
+            self.first_start = start
+        if payload:
+            self.pieces.append((start, payload, epoch))
 
     def assembled(self):
         """The contiguous bytes from the first, and runs [(start, epoch)] timing them."""
-        end = max((o + len(p) for o, p, _ in self.pieces), default=0)
+        base = self.first_start if self.syn_start is None else self.syn_start
+        placed = []
+        for sequence, payload, epoch in self.pieces:
+            offset = (sequence - base) % 2**32
+            if offset >= 2**31:  # starts before the first byte: keep the part from it on
+                before = 2**32 - offset
+                if before >= len(payload):
+                    continue
+                payload, offset = payload[before:], 0
+            placed.append((offset, payload, epoch))
+        end = 0  # only the bytes before the first hole count, so only they are laid out
+        for offset, payload, _ in sorted(placed, key=lambda piece: piece[0]):
+            if offset > end:
+                break
+            end = max(end, offset + len(payload))
         owner = [-1] * end
-        for index, (offset, payload, _) in enumerate(self.pieces):
-            for i in range(offset, offset + len(payload)):
+        for index, (offset, payload, _) in enumerate(placed):
+            for i in range(offset, min(end, offset + len(payload))):
                 if owner[i] < 0:
                     owner[i] = index
         data, runs, at = bytearray(), [], 0
-        while at < end and owner[at] >= 0:
+        while at < end:
             index = owner[at]
             stop = at
             while stop < end and owner[stop] == index:
                 stop += 1
-            offset, payload, epoch = self.pieces[index]
+            offset, payload, epoch = placed[index]
             data += payload[at - offset:stop - offset]
             runs.append((at, epoch))
             at = stop
