@@ -54,6 +54,8 @@ conformance: check-shared release
 	.build/release/ferry-conformance snap $(SHARED)/vectors/snap
 	.build/release/ferry-conformance datadirs $(SHARED)/captures
 	.build/release/ferry-conformance captures $(SHARED)/captures
+	.build/release/ferry-conformance datadirs captures
+	.build/release/ferry-conformance captures captures
 
 ## crash-tests: SIGKILL a WAL writer at random moments; randomized raft simulation (release build)
 KILLS ?= 200

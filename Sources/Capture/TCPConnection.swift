@@ -10,19 +10,20 @@ public struct TCPConnection: Sendable {
     public var serverBytes: TimedBytes
 }
 
-/// Sorts a capture's TCP segments into connections and reassembles each direction by
-/// sequence number; the first captured copy of a byte wins, a retransmission adds nothing.
+/// Sorts a capture's TCP segments into connections as tshark splits them into `tcp.stream`s and
+/// reassembles each direction by sequence number; the first captured copy of a byte wins, a
+/// retransmission adds nothing.
 public enum TCPReassembler {
     public static func connections(_ packets: [CapturedPacket]) -> [TCPConnection] {
         var builders: [Builder] = []
-        var open: [Pair: Int] = [:]
+        var latest: [Pair: Int] = [:]
         for packet in packets {
             guard let segment = TCPSegment(packet) else { continue }
             let pair = Pair(segment.source, segment.destination)
-            if let index = open[pair], !builders[index].isReopened(by: segment) {
+            if let index = latest[pair], !builders[index].bases.startsNewConnection(segment) {
                 builders[index].add(segment)
             } else {
-                open[pair] = builders.count
+                latest[pair] = builders.count
                 var builder = Builder(client: segment.syn && segment.ack ? segment.destination : segment.source,
                                       server: segment.syn && segment.ack ? segment.source : segment.destination)
                 builder.add(segment)
@@ -49,57 +50,53 @@ public enum TCPReassembler {
         var server: TCPEndpoint
         var fromClient = Direction()
         var fromServer = Direction()
-        var closed = false
+        var bases = TCPSequenceBases()
 
         mutating func add(_ segment: TCPSegment) {
-            if segment.fin || segment.reset { closed = true }
+            bases.record(segment)
             if segment.source == client { fromClient.add(segment) } else { fromServer.add(segment) }
-        }
-
-        /// A new SYN on a pair whose connection closed starts a new connection, as in tshark.
-        func isReopened(by segment: TCPSegment) -> Bool {
-            closed && segment.syn && !segment.ack
         }
     }
 
-    /// One direction: segments placed by their sequence number relative to the first byte.
+    /// One direction's segments by sequence number. The first byte is the one after the first
+    /// SYN's number (a stale ACK from a TIME_WAIT socket may come before the SYN/ACK), or the
+    /// first segment's.
     private struct Direction {
-        var initialSequence: UInt32?
-        var pieces: [(offset: Int, payload: ArraySlice<UInt8>, epoch: Double)] = []
+        var synStart: UInt32?
+        var firstStart: UInt32?
+        var pieces: [(sequence: UInt32, payload: ArraySlice<UInt8>, epoch: Double)] = []
 
         mutating func add(_ segment: TCPSegment) {
-            if segment.syn {
-                if initialSequence == nil { initialSequence = segment.sequence &+ 1 }
-            } else if initialSequence == nil {
-                initialSequence = segment.sequence
-            }
-            guard let base = initialSequence, !segment.payload.isEmpty else { return }
-            var sequence = segment.sequence
-            var payload = segment.payload
-            if segment.syn { sequence &+= 1 }
-            let offset = UInt32(sequence &- base)
-            if offset >= 1 << 31 {
-                // Starts before the first byte: keep only the part from the first byte on.
-                let before = Int(base &- sequence)
-                guard before < payload.count else { return }
-                payload = payload.dropFirst(before)
-                pieces.append((0, payload, segment.time.epoch))
-            } else {
-                pieces.append((Int(offset), payload, segment.time.epoch))
-            }
+            let start = segment.syn ? segment.sequence &+ 1 : segment.sequence
+            if segment.syn, synStart == nil { synStart = start }
+            if firstStart == nil { firstStart = start }
+            if !segment.payload.isEmpty { pieces.append((start, segment.payload, segment.time.epoch)) }
         }
 
         /// The contiguous bytes from the first, each from the first piece that carried it.
         func assembled() -> TimedBytes {
-            let end = pieces.map { $0.offset + $0.payload.count }.max() ?? 0
+            guard let base = synStart ?? firstStart else { return TimedBytes() }
+            let placed = pieces.compactMap { piece -> (offset: Int, payload: ArraySlice<UInt8>, epoch: Double)? in
+                let offset = piece.sequence &- base
+                if offset < 1 << 31 { return (Int(offset), piece.payload, piece.epoch) }
+                // Starts before the first byte: keep only the part from the first byte on.
+                let before = Int(base &- piece.sequence)
+                return before < piece.payload.count ? (0, piece.payload.dropFirst(before), piece.epoch) : nil
+            }
+            // Only the bytes before the first hole count, so only they are laid out.
+            var end = 0
+            for piece in placed.sorted(by: { $0.offset < $1.offset }) {
+                guard piece.offset <= end else { break }
+                end = max(end, piece.offset + piece.payload.count)
+            }
             var owner = [Int32](repeating: -1, count: end)
-            for (index, piece) in pieces.enumerated() {
-                for i in piece.offset..<(piece.offset + piece.payload.count) where owner[i] < 0 { owner[i] = Int32(index) }
+            for (index, piece) in placed.enumerated() where piece.offset < end {
+                for i in piece.offset..<min(end, piece.offset + piece.payload.count) where owner[i] < 0 { owner[i] = Int32(index) }
             }
             var out = TimedBytes()
             var at = 0
-            while at < end, owner[at] >= 0 {
-                let piece = pieces[Int(owner[at])]
+            while at < end {
+                let piece = placed[Int(owner[at])]
                 var stop = at
                 while stop < end, owner[stop] == owner[at] { stop += 1 }
                 let from = piece.payload.startIndex + (at - piece.offset)

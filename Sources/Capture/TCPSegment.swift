@@ -19,10 +19,9 @@ struct TCPSegment {
     var source: TCPEndpoint
     var destination: TCPEndpoint
     var sequence: UInt32
+    var acknowledgment: UInt32
     var syn: Bool
     var ack: Bool
-    var fin: Bool
-    var reset: Bool
     var payload: ArraySlice<UInt8>
 
     /// The TCP segment in `packet`, or nil when the frame is not TCP over IP (or is cut short):
@@ -58,9 +57,8 @@ struct TCPSegment {
         self.source = TCPEndpoint(address: source, port: UInt16(data.bigEndian(tcpOffset, 2)))
         self.destination = TCPEndpoint(address: destination, port: UInt16(data.bigEndian(tcpOffset + 2, 2)))
         self.sequence = UInt32(data.bigEndian(tcpOffset + 4, 4))
-        self.fin = flags & 0x01 != 0
+        self.acknowledgment = UInt32(data.bigEndian(tcpOffset + 8, 4))
         self.syn = flags & 0x02 != 0
-        self.reset = flags & 0x04 != 0
         self.ack = flags & 0x10 != 0
         self.payload = data[(tcpOffset + dataOffset)..<end]
     }

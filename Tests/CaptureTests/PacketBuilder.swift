@@ -5,12 +5,20 @@ struct PacketBuilder {
     var packets: [(seconds: UInt32, nanos: UInt32, frame: [UInt8])] = []
     var linkType: UInt32 = 1
 
-    mutating func tcp(at nanos: UInt32, from: UInt16, to: UInt16, seq: UInt32, syn: Bool = false, _ payload: [UInt8] = []) {
+    /// The TCP header's flag bits.
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let fin = Flags(rawValue: 0x01), syn = Flags(rawValue: 0x02), rst = Flags(rawValue: 0x04)
+        static let psh = Flags(rawValue: 0x08), ack = Flags(rawValue: 0x10)
+    }
+
+    mutating func tcp(at nanos: UInt32, from: UInt16, to: UInt16, seq: UInt32, ack: UInt32 = 0, flags: Flags = [.psh, .ack], _ payload: [UInt8] = []) {
         var frame = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
         let total = 20 + 20 + payload.count
         frame += [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
         frame += [UInt8(from >> 8), UInt8(from & 0xFF), UInt8(to >> 8), UInt8(to & 0xFF)]
-        frame += withUnsafeBytes(of: seq.bigEndian, Array.init) + [0, 0, 0, 0, 0x50, syn ? 0x02 : 0x18, 0xFF, 0xFF, 0, 0, 0, 0]
+        frame += withUnsafeBytes(of: seq.bigEndian, Array.init) + withUnsafeBytes(of: ack.bigEndian, Array.init)
+        frame += [0x50, flags.rawValue, 0xFF, 0xFF, 0, 0, 0, 0]
         packets.append((1_700_000_000, nanos, frame + payload))
     }
 

@@ -10,7 +10,7 @@ private func sample() -> (PacketBuilder, Message, Message) {
     var b = PacketBuilder()
     let body = vote.serializedBytes()
     let post = Array("POST /raft HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
-    b.tcp(at: 100, from: 40000, to: 2380, seq: 999, syn: true)
+    b.tcp(at: 100, from: 40000, to: 2380, seq: 999, flags: .syn)
     b.tcp(at: 1_000, from: 40000, to: 2380, seq: 1000, post + body.prefix(5))
     b.tcp(at: 2_000, from: 40000, to: 2380, seq: 1000, post + body.prefix(5))  // retransmission adds nothing
     b.tcp(at: 3_000, from: 40000, to: 2380, seq: 1000 + UInt32(post.count + 5), Array(body.dropFirst(5)))
