@@ -21,6 +21,8 @@ final class WatchRouter: @unchecked Sendable {
     private var listeners: [Int64: (WatchResponse) -> Void] = [:]
     private var progressTimer: RepeatedTask?
     private var passScheduled = false
+    /// Streams with answers of their own held behind their watchers' queued responses.
+    private var holding: [ObjectIdentifier: WatchStream] = [:]
 
     /// etcd's progress notification interval for watchers created with progress_notify.
     static let progressInterval: TimeAmount = .minutes(10)
@@ -67,13 +69,13 @@ final class WatchRouter: @unchecked Sendable {
                 // Cancelled by compaction already: etcd still answers the client's cancel.
                 stream.forget(watcher)
                 owners[watcher] = nil
-                send(WatchResponse(header: node.header(revision: node.kv.revision), watchID: cancel.watchID, canceled: true), on: stream)
+                sendControl(WatchResponse(header: node.header(revision: node.kv.revision), watchID: cancel.watchID, canceled: true), on: stream)
             }
         case .progressRequest?:
             // etcd 3.4 answers at once with the store's revision under watch ID -1, meant for
             // every watcher of the stream; what is waiting for the stream goes first.
             deliver()
-            send(WatchResponse(header: node.header(revision: node.kv.revision), watchID: -1), on: stream)
+            sendControl(WatchResponse(header: node.header(revision: node.kv.revision), watchID: -1), on: stream)
         case nil:
             break
         }
@@ -98,13 +100,29 @@ final class WatchRouter: @unchecked Sendable {
     }
 
     private func refuse(_ reason: String, on stream: WatchStream) {
-        send(WatchResponse(header: node.header(revision: node.kv.revision), watchID: -1, created: true, canceled: true,
-                           cancelReason: reason), on: stream)
+        sendControl(WatchResponse(header: node.header(revision: node.kv.revision), watchID: -1, created: true, canceled: true,
+                                  cancelReason: reason), on: stream)
+    }
+
+    /// Sends an answer of the stream's own after whatever its watchers have queued before it
+    /// (a paused stream's created responses among them); held until then.
+    private func sendControl(_ response: WatchResponse, on stream: WatchStream) {
+        stream.heldControl.append(response.serializedBytes())
+        holding[ObjectIdentifier(stream)] = stream
+        releaseControl(of: stream)
+    }
+
+    private func releaseControl(of stream: WatchStream) {
+        guard !stream.watchIDs.keys.contains(where: node.kv.hasWatchResponses) else { return }
+        for message in stream.heldControl { stream.send(message) }
+        stream.heldControl = []
+        holding[ObjectIdentifier(stream)] = nil
     }
 
     /// The stream ended: its watchers go with it, and what waited for them.
     func drop(_ stream: WatchStream) {
         streams[ObjectIdentifier(stream)] = nil
+        holding[ObjectIdentifier(stream)] = nil
         for watcher in stream.close() {
             owners[watcher] = nil
             node.kv.cancelWatch(watcher)
@@ -168,6 +186,7 @@ final class WatchRouter: @unchecked Sendable {
                 stream.waitForRoom(on: node.eventLoop) { [weak self] in self?.deliver() }
             }
         }
+        for stream in holding.values { releaseControl(of: stream) }
         for stream in sentTo.values { stream.refresh(on: node.eventLoop) }
         if more { schedulePass() }
     }
@@ -209,9 +228,5 @@ final class WatchRouter: @unchecked Sendable {
                 owners[watcher] = nil
             }
         }
-    }
-
-    private func send(_ response: WatchResponse, on stream: WatchStream) {
-        stream.send(response.serializedBytes())
     }
 }

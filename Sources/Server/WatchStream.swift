@@ -19,6 +19,10 @@ final class WatchStream: @unchecked Sendable {
     private(set) var watchIDs: [Int64: Int64] = [:]
     /// Watch IDs created with `fragment`.
     private(set) var fragmented: Set<Int64> = []
+    /// Answers of the stream's own (refused creates, progress, a late cancel) held until its
+    /// watchers' responses queued before them are out, so that they keep their order, as on
+    /// etcd's control channel.
+    var heldControl: [[UInt8]] = []
     /// The next automatic watch ID to try (etcd's watchStream.nextID).
     private var nextID: Int64 = 0
     private(set) var closed = false

@@ -290,8 +290,17 @@ extension WatchServiceTests {
         let behind = try await member.server.node.eventLoop.submit { member.server.node.kv.watchersBehind }.get()
         #expect(!behind.isEmpty)  // fell behind: the KV stopped feeding it
         #expect(most < 4 << 20, "member held \(most) bytes for the watcher")
+        // While it is paused: a create (its created response waits in the KV), the same ID
+        // again (refused) and a progress request. They are answered in that order, as etcd's
+        // control channel answers them, however long the created response waited.
+        watch.send(.createRequest(WatchCreateRequest(key: Data("z".utf8), watchID: 7)))
+        watch.send(.createRequest(WatchCreateRequest(key: Data("z".utf8), watchID: 7)))
+        watch.send(.progressRequest(WatchProgressRequest()))
         watch.gate.open()
 
+        let answers = try await watch.responses.wait("the answers to the paused stream's requests") { $0.contains { $0.watchID == -1 && !$0.created } }
+            .filter { $0.events.isEmpty && ($0.watchID == 7 || $0.watchID == -1) }
+        #expect(answers.map { [$0.watchID, $0.created ? 1 : 0, $0.canceled ? 1 : 0] } == [[7, 1, 0], [-1, 1, 1], [-1, 0, 0]])
         let events = try await watch.responses.wait(forEvents: 200).flatMap(\.events)
         #expect(events.count == 200)
         #expect(events.map(\.kv?.modRevision) == (0..<200).map { first + Int64($0) })
