@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "ferry-bench",
             dependencies: [
-                "CEtcdProto", "CProtobufC", "KV", "Wire", "Storage", "Transport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KV", "Wire", "Storage", "Transport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

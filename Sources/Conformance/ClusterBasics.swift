@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// Checks 2 and 3: a new cluster elects a leader and publishes its members; reads and writes
 /// through every member.

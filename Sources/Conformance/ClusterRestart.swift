@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// Checks 6 and 7: stop and restart the whole cluster; a member with the wrong cluster token.
 extension ClusterHarness {

@@ -24,7 +24,6 @@ struct EndpointStatus: Sendable, Equatable {
     }
 }
 
-func hex(_ id: UInt64) -> String { String(id, radix: 16) }
 
 /// One entry of `member list`.
 struct MemberInfo: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// Polling the members until they agree: on a leader, on an applied index, on a key space.
 extension ClusterHarness {

@@ -16,5 +16,3 @@ struct Logging {
     }
 }
 
-/// Go's `%x` of a node ID, as etcd's log lines print IDs.
-func hex(_ id: UInt64) -> String { String(id, radix: 16) }

@@ -1,3 +1,5 @@
+import Wire
+
 /// Go's encoding/json scanner, byte by byte, as json.Decoder runs it to find where a value in
 /// a stream ends: the gateway's request bodies are split as etcd's are, and a syntax error is
 /// worded as Go words it ("invalid character 'b' looking for beginning of object key string").
@@ -191,12 +193,10 @@ struct GoJSONScanner {
         case 0x0d: "\\r"
         case 0x09: "\\t"
         case 0x0b: "\\v"
-        case 0x00..<0x20, 0x7f: "\\x" + hex(c)
-        case 0x80...0x9f, 0xad: "\\u00" + hex(c)
+        case 0x00..<0x20, 0x7f: "\\x" + hex(UInt64(c), digits: 2)
+        case 0x80...0x9f, 0xad: "\\u00" + hex(UInt64(c), digits: 2)
         default: String(Unicode.Scalar(c))
         }
         return "'\(inner)'"
     }
-
-    private static func hex(_ c: UInt8) -> String { (c < 0x10 ? "0" : "") + String(c, radix: 16) }
 }

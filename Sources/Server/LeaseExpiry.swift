@@ -38,16 +38,10 @@ final class LeaseExpiry: @unchecked Sendable {
                 // A lease revoked meanwhile (by a client) is not worth a warning.
                 if case .failure(let error) = result, error as? ServerError != .kv(.leaseNotFound) {
                     node.logger.warning("failed to revoke lease", metadata: [
-                        "lease-id": "\(Self.leaseID(id))", "error": "\(error)",
+                        "lease-id": "\(hex(UInt64(bitPattern: id), digits: 16))", "error": "\(error)",
                     ])
                 }
             }
         }
-    }
-
-    /// A lease ID as etcd logs it: 16 hex digits.
-    static func leaseID(_ id: Int64) -> String {
-        let digits = String(UInt64(bitPattern: id), radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

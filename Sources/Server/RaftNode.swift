@@ -570,7 +570,6 @@ public final class RaftNode: @unchecked Sendable {
     }
 }
 
-func hex(_ id: UInt64) -> String { String(id, radix: 16) }
 
 extension RaftNode: TransportDelegate {
     public func transport(received message: Message) {

@@ -1,4 +1,5 @@
 import Crypto
+import Wire
 
 /// A saved snapshot as `Maintenance.Snapshot` streams it and `etcdctl snapshot save` stores it:
 ///
@@ -55,13 +56,9 @@ public enum SnapshotFileError: Error, Equatable, CustomStringConvertible {
         case .noChecksum(let size):
             "sha256 checksum not found [bytes: \(size)]: not a snapshot saved from a Ferry member"
         case let .checksumMismatch(expected, actual):
-            "expected sha256 \(hexBytes(expected)), got \(hexBytes(actual))"
+            "expected sha256 \(hex(bytes: expected)), got \(hex(bytes: actual))"
         case .badLength(let length):
             "snapshot length \(length) does not fit the file, or the padding after it is not zero"
         }
-    }
-
-    private func hexBytes(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }

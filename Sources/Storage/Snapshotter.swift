@@ -13,7 +13,7 @@ public struct Snapshotter: Sendable {
     }
 
     public static func fileName(term: UInt64, index: UInt64) -> String {
-        WALFormat.hex16(term) + "-" + WALFormat.hex16(index) + ".snap"
+        hex(term, digits: 16) + "-" + hex(index, digits: 16) + ".snap"
     }
 
     /// Writes a snapshot and syncs it; a failed write leaves no file behind.

@@ -191,8 +191,7 @@ public final class WAL {
 
     /// `save` without the sync: writes the records and cuts a full segment (which syncs).
     /// Returns false when it cut, true when the records may still be unsynced.
-    @discardableResult
-    func append(hardState: HardState, entries: [Entry]) throws(DiskError) -> Bool {
+    private func append(hardState: HardState, entries: [Entry]) throws(DiskError) -> Bool {
         guard encoder != nil else { throw .invalidState("wal: save on a WAL not open for writing") }
         if WALFormat.isEmpty(hardState) && entries.isEmpty { return true }
         for entry in entries {

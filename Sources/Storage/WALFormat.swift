@@ -16,7 +16,7 @@ public enum WALFormat {
 
     /// `%016x-%016x.wal`: sequence, then the index of the first entry the segment may hold.
     public static func segmentName(sequence: UInt64, index: UInt64) -> String {
-        hex16(sequence) + "-" + hex16(index) + ".wal"
+        hex(sequence, digits: 16) + "-" + hex(index, digits: 16) + ".wal"
     }
 
     /// The (sequence, index) of a segment name, nil for any other name.
@@ -26,11 +26,6 @@ public enum WALFormat {
         guard parts.count == 2, parts.allSatisfy({ $0.count == 16 }),
               let sequence = UInt64(parts[0], radix: 16), let index = UInt64(parts[1], radix: 16) else { return nil }
         return (sequence, index)
-    }
-
-    static func hex16(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
     }
 
     /// The 8-byte length word: the record's size, with `0x80 | padding` in the top byte when

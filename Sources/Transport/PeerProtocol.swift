@@ -1,4 +1,5 @@
 import HTTP2
+import Wire
 
 /// rafthttp's endpoints and headers as etcd 3.4 uses them on the peer port.
 enum PeerProtocol {
@@ -16,7 +17,7 @@ enum PeerProtocol {
     static let minClusterVersion = "3.0.0"
 
     /// Member and cluster IDs as etcd writes them: lower-case hex without leading zeros.
-    static func id(_ value: UInt64) -> String { String(value, radix: 16) }
+    static func id(_ value: UInt64) -> String { hex(value) }
 
     static func parseID(_ text: Substring) -> UInt64? { UInt64(text, radix: 16) }
 

@@ -155,7 +155,6 @@ public final class Transport: @unchecked Sendable {
     /// Snapshot bodies being received, written to disk as they arrive.
     private var snapshotBodies: [ObjectIdentifier: [Int32: SnapshotReceiver]] = [:]
     private var stopped = false
-    public private(set) var droppedMessages = 0
 
     public init(configuration: Configuration, eventLoop: EventLoop, delegate: any TransportDelegate) {
         self.configuration = configuration
@@ -356,7 +355,6 @@ public final class Transport: @unchecked Sendable {
     }
 
     private func drop(_ message: Message) {
-        droppedMessages += 1
         delegate?.transport(peerUnreachable: message.to)
     }
 

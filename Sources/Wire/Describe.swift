@@ -89,16 +89,11 @@ public enum GoQuote {
                 appendEscaped(scalar, to: &out)
                 i += width
             } else {
-                out += "\\x" + hex(UInt32(byte), digits: 2)
+                out += "\\x" + hex(UInt64(byte), digits: 2)
                 i += 1
             }
         }
         return out + "\""
-    }
-
-    static func hex(_ value: UInt32, digits: Int) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 
     static func appendEscaped(_ scalar: Unicode.Scalar, to out: inout String) {
@@ -114,11 +109,11 @@ public enum GoQuote {
         case "\t": out += "\\t"
         case "\u{0B}": out += "\\v"
         case _ where scalar.value < 0x20 || scalar.value == 0x7f:
-            out += "\\x" + hex(scalar.value, digits: 2)
+            out += "\\x" + hex(UInt64(scalar.value), digits: 2)
         case _ where scalar.value < 0x10000:
-            out += "\\u" + hex(scalar.value, digits: 4)
+            out += "\\u" + hex(UInt64(scalar.value), digits: 4)
         default:
-            out += "\\U" + hex(scalar.value, digits: 8)
+            out += "\\U" + hex(UInt64(scalar.value), digits: 8)
         }
     }
 

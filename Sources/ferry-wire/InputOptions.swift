@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Wire
 
 /// Where a subcommand's bytes come from: a file, or stdin when no file (or `-`) is given,
 /// optionally written as hex or base64 text.
@@ -50,9 +51,7 @@ enum HexText {
         return stride(from: 0, to: digits.count, by: 2).map { i in UInt8(nibble(digits[i]) << 4 | nibble(digits[i + 1])) }
     }
 
-    static func encode<C: Collection<UInt8>>(_ bytes: C) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
+    static func encode<C: Collection<UInt8>>(_ bytes: C) -> String { hex(bytes: bytes) }
 
     private static func nibble(_ c: UInt8) -> UInt8 {
         c <= 57 ? c - 48 : (c | 0x20) - 87

@@ -1,11 +1,13 @@
 import Dispatch
 import Foundation
+import Storage
 import Wire
 
-/// Saves from many writers share fdatasyncs: each save waits for the sync that covers it,
-/// and every save queued while one sync runs goes out with the next one. A save that has
-/// returned is on disk.
-public final class GroupCommitWAL: @unchecked Sendable {
+/// The benchmark's group commit of a WAL (a member batches on its own loop instead, see
+/// ProposalBatch). Saves from many writers share fdatasyncs: each save waits for the sync
+/// that covers it, and every save queued while one sync runs goes out with the next one. A
+/// save that has returned is on disk.
+final class GroupCommitWAL: @unchecked Sendable {
     private struct Pending {
         let hardState: HardState
         let entries: [Entry]
@@ -18,16 +20,16 @@ public final class GroupCommitWAL: @unchecked Sendable {
     private var pending: [Pending] = []
     private var writing = false
     /// Saves and syncs performed, for benchmarks and metrics.
-    public private(set) var savesWritten = 0
-    public private(set) var syncs = 0
+    private(set) var savesWritten = 0
+    private(set) var syncs = 0
 
     /// Takes over `wal`, which must be open for writing (created, or opened and read).
-    public init(_ wal: WAL) {
+    init(_ wal: WAL) {
         self.wal = wal
     }
 
     /// Appends entries and a hard state and returns once they are durable.
-    public func save(hardState: HardState, entries: [Entry]) async throws(DiskError) {
+    func save(hardState: HardState, entries: [Entry]) async throws(DiskError) {
         let result: DiskError? = await withCheckedContinuation { continuation in
             enqueue(Pending(hardState: hardState, entries: entries) { continuation.resume(returning: $0) })
         }
@@ -35,7 +37,7 @@ public final class GroupCommitWAL: @unchecked Sendable {
     }
 
     /// The blocking form of `save`, for callers on their own threads.
-    public func saveAndWait(hardState: HardState, entries: [Entry]) throws(DiskError) {
+    func saveAndWait(hardState: HardState, entries: [Entry]) throws(DiskError) {
         let semaphore = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: DiskError?
         enqueue(Pending(hardState: hardState, entries: entries) { error in
@@ -69,8 +71,9 @@ public final class GroupCommitWAL: @unchecked Sendable {
             lock.unlock()
             var failure: DiskError?
             do throws(DiskError) {
-                for save in batch { try wal.append(hardState: save.hardState, entries: save.entries) }
-                try wal.sync()
+                // One save of all their entries: one set of records, one sync.
+                let hardState = batch.max { $0.hardState.commit < $1.hardState.commit }!.hardState
+                try wal.save(hardState: hardState, entries: batch.flatMap(\.entries))
                 savesWritten += batch.count
                 syncs += 1
             } catch {
@@ -81,7 +84,7 @@ public final class GroupCommitWAL: @unchecked Sendable {
     }
 
     /// Waits for queued saves, then closes the WAL.
-    public func close() throws(DiskError) {
+    func close() throws(DiskError) {
         let failure: DiskError? = queue.sync {
             do throws(DiskError) { try wal.close() } catch { return error }
             return nil
