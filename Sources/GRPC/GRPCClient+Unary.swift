@@ -29,10 +29,7 @@ extension GRPCClient {
     public func unary<Request: WireMessage, Response: WireMessage>(
         _ path: String, _ request: Request, timeout: TimeAmount? = nil, metadata: [HTTP2Header] = []
     ) async throws(GRPCStatus) -> Response {
-        let bytes = try await unary(path: path, request: request.serializedBytes(), timeout: timeout, metadata: metadata)
-        do throws(WireError) { return try Response(serializedBytes: bytes) } catch {
-            throw .internalError("grpc: error unmarshalling the response: \(error)")
-        }
+        try Response(grpcMessage: try await unary(path: path, request: request.serializedBytes(), timeout: timeout, metadata: metadata))
     }
 
     private static func unaryResult(_ status: GRPCStatus, _ responses: [[UInt8]]) -> Result<[UInt8], GRPCStatus> {

@@ -106,9 +106,7 @@ extension GRPCServer {
         { call in
             nonisolated(unsafe) var request: Request?
             call.onMessage = { bytes in
-                do { request = try Request(serializedBytes: bytes) } catch {
-                    call.finish(GRPCStatus(code: 13, message: "grpc: error unmarshalling request: \(error)"))
-                }
+                do throws(GRPCStatus) { request = try Request(grpcUnaryRequest: bytes) } catch { call.finish(error) }
             }
             call.onEnd = {
                 guard let request else {

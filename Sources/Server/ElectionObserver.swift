@@ -28,9 +28,7 @@ final class ElectionObserver: @unchecked Sendable {
         let context = CallContext()
         nonisolated(unsafe) var request: LeaderRequest?
         call.onMessage = { bytes in
-            do { request = try LeaderRequest(serializedBytes: bytes) } catch {
-                call.finish(GRPCStatus(code: 13, message: "grpc: error unmarshalling request: \(error)"))
-            }
+            do throws(GRPCStatus) { request = try LeaderRequest(grpcMessage: bytes) } catch { call.finish(error) }
         }
         call.onEnd = {
             guard let request else {

@@ -16,7 +16,7 @@ enum GatewayJSON {
         case .bool(let b): out += b ? "true" : "false"
         // The gateway's numbers are int32, uint32 and enum values: exact in a Double.
         case .number(let n): out += n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
-        case .string(let s): writeString(s, to: &out)
+        case .string(let s): JSONString.write(s, to: &out, goStyle: true)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -28,34 +28,12 @@ enum GatewayJSON {
             out += "{"
             for (i, (key, member)) in members.enumerated() {
                 if i > 0 { out += "," }
-                writeString(key, to: &out)
+                JSONString.write(key, to: &out, goStyle: true)
                 out += ":"
                 write(member, to: &out)
             }
             out += "}"
         }
-    }
-
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}": writeEscaped(scalar, to: &out)
-            case _ where scalar.value < 0x20: writeEscaped(scalar, to: &out)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
-
-    private static func writeEscaped(_ scalar: Unicode.Scalar, to out: inout String) {
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
 }
 

@@ -55,11 +55,7 @@ final class LeaderForwarder: @unchecked Sendable {
     func ask<Request: WireMessage, Response: WireMessage>(_ path: String, _ request: Request) -> EventLoopFuture<Response> {
         let promise = node.eventLoop.makePromise(of: [UInt8].self)
         attempt(path, request.serializedBytes(), deadline: .now() + node.options.requestTimeout, promise)
-        return promise.futureResult.flatMapThrowing { bytes in
-            do throws(WireError) { return try Response(serializedBytes: bytes) } catch {
-                throw GRPCStatus.internalError("etcdserver: the leader's answer does not decode: \(error)")
-            }
-        }
+        return promise.futureResult.flatMapThrowing { bytes in try Response(grpcMessage: bytes) }
     }
 
     /// One try at asking the leader; the next follows after a failure until `deadline`.

@@ -35,12 +35,13 @@ final class LeaseKeepAliveStream: @unchecked Sendable {
         let requireLeader = call.headers[requireLeaderHeader] == "true"
         node.eventLoop.execute { stream.start(requireLeader: requireLeader) }
         call.onMessage = { bytes in
-            guard let request = try? LeaseKeepAliveRequest(serializedBytes: bytes) else {
-                call.finish(GRPCStatus(code: 13, message: "grpc: error unmarshalling request"))
+            do throws(GRPCStatus) {
+                let request = try LeaseKeepAliveRequest(grpcMessage: bytes)
+                node.eventLoop.execute { stream.received(request) }
+            } catch {
+                call.finish(error)
                 node.eventLoop.execute { stream.end() }
-                return
             }
-            node.eventLoop.execute { stream.received(request) }
         }
         call.onEnd = { node.eventLoop.execute { stream.received(nil) } }
         call.onClose = { node.eventLoop.execute { stream.end() } }

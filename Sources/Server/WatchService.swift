@@ -22,11 +22,12 @@ struct WatchService {
                 let stream = WatchStream(call: call, queueLimit: WatchService.queueLimit)
                 node.eventLoop.execute { router.open(stream) }
                 call.onMessage = { bytes in
-                    guard let request = try? WatchRequest(serializedBytes: bytes) else {
-                        call.finish(GRPCStatus(code: 13, message: "grpc: error unmarshalling request"))
-                        return
+                    do throws(GRPCStatus) {
+                        let request = try WatchRequest(grpcMessage: bytes)
+                        node.eventLoop.execute { router.handle(request, from: stream) }
+                    } catch {
+                        call.finish(error)
                     }
-                    node.eventLoop.execute { router.handle(request, from: stream) }
                 }
                 // As etcd's, the client's end of sending leaves the stream open: its watchers
                 // go on until the client cancels the call or goes away.

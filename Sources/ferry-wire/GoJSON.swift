@@ -2,7 +2,7 @@ import Foundation
 import Wire
 
 /// JSON as Go's `json.MarshalIndent(v, "", " ")` prints a map-based document: keys sorted,
-/// one-space indent, `<`, `>` and `&` escaped — the layout of expected-wal.json.
+/// one-space indent, strings escaped as Go escapes them — the layout of expected-wal.json.
 enum GoJSON {
     static func indented(_ value: JSONValue) -> String {
         var out = ""
@@ -25,20 +25,15 @@ enum GoJSON {
             out += "{\n"
             let sorted = members.sorted { $0.0 < $1.0 }
             for (i, (key, item)) in sorted.enumerated() {
-                out += pad + escaped(JSONValue.string(key).serialized()) + ": "
+                out += pad + JSONString.quoted(key, goStyle: true) + ": "
                 write(item, depth: depth + 1, into: &out)
                 out += i + 1 < sorted.count ? ",\n" : "\n"
             }
             out += closing + "}"
-        case .string:
-            out += escaped(value.serialized())
+        case .string(let text):
+            out += JSONString.quoted(text, goStyle: true)
         default:
             out += value.serialized()
         }
-    }
-
-    private static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
-            .replacingOccurrences(of: "&", with: "\\u0026")
     }
 }
