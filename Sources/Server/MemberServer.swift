@@ -69,7 +69,7 @@ public final class MemberServer: @unchecked Sendable {
         watches = WatchRouter(node: node)
         transport = Transport(
             configuration: Transport.Configuration(localID: store.memberID, clusterID: store.clusterID,
-                                                   peerURLs: configuration.initialAdvertisePeerURLs, snapshotDirectory: store.storage.snapDirectory),
+                                                   peerURLs: configuration.initialAdvertisePeerURLs),
             eventLoop: node.eventLoop, delegate: node)
     }
 

@@ -115,7 +115,7 @@ public final class RaftNode: @unchecked Sendable {
         raw = try RawNode(config: config)
         term = raw.status.hardState.term
         committed = raw.status.hardState.commit
-        removeUnfinishedSnapshotFiles()
+        snapshotFiles.removeUnfinished()
         kv.offThreadCompaction = { [weak self] job in self?.rebuildOffTheLoop(job) }
     }
 
@@ -136,13 +136,8 @@ public final class RaftNode: @unchecked Sendable {
         }
     }
 
-    /// Snapshot files a stop left half written (`.tmp`, never renamed into use).
-    private func removeUnfinishedSnapshotFiles() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: storage.snapDirectory)) ?? []
-        for name in names where name.hasSuffix(".snap.db.tmp") {
-            try? FileManager.default.removeItem(atPath: "\(storage.snapDirectory)/\(name)")
-        }
-    }
+    /// The state-machine files of this member's snapshots.
+    var snapshotFiles: SnapshotDBFiles { SnapshotDBFiles(directory: storage.snapDirectory) }
 
     /// Starts ticking and connects to the members it knows.
     func start(transport: Transport) {
@@ -279,7 +274,13 @@ public final class RaftNode: @unchecked Sendable {
             if message.type == .msgSnap {
                 let snapshot = message.snapshot
                 logger.info("sending database snapshot", metadata: ["remote-peer-id": "\(hex(message.to))", "snapshot-index": "\(snapshot.metadata.index)"])
-                transport.sendSnapshot(message, file: SnapshotFiles.dbPath(directory: storage.snapDirectory, index: snapshot.metadata.index))
+                do throws(DiskError) {
+                    let reader = try snapshotFiles.reader(index: snapshot.metadata.index)
+                    transport.sendSnapshot(message, source: SnapshotSource(read: { count in try reader.read(upTo: count) }, close: reader.close))
+                } catch {
+                    logger.warning("cannot read the database snapshot", metadata: ["snapshot-index": "\(snapshot.metadata.index)", "error": "\(error)"])
+                    self.transport(snapshotSentTo: message.to, succeeded: false)
+                }
             } else {
                 plain.append(message)
             }
@@ -457,7 +458,7 @@ public final class RaftNode: @unchecked Sendable {
         guard !stopped else { return }
         guard index > snapshotIndex else {
             // A snapshot from the leader was installed meanwhile: this one is out of date.
-            try? FileManager.default.removeItem(atPath: SnapshotFiles.dbPath(directory: storage.snapDirectory, index: index))
+            snapshotFiles.remove(index: index)
             return
         }
         do {
@@ -591,6 +592,12 @@ extension RaftNode: TransportDelegate {
         scheduleReady()
     }
 
+    /// Called on the loop the transport shares with raft: the file is written as it arrives.
+    public func transport(snapshotSinkFor message: Message) throws -> SnapshotSink {
+        let writer = try snapshotFiles.writer(index: message.snapshot.metadata.index)
+        return SnapshotSink(write: { bytes in try writer.write(bytes) }, finish: { try writer.finish() }, abandon: writer.abandon)
+    }
+
     public func transport(receivedSnapshot message: Message) {
         logger.info("received database snapshot", metadata: [
             "remote-snapshot-sender-id": "\(hex(message.from))", "incoming-snapshot-index": "\(message.snapshot.metadata.index)",
@@ -627,6 +634,8 @@ extension RaftNode: TransportDelegate {
                 logger.warning("the member has been permanently removed from the cluster", metadata: ["local-member-id": "\(hex(options.memberID))"])
                 onRemoved?()
             }
+        case let .badStream(from, reason):
+            logger.warning("lost a stream from a peer that sent bad bytes", metadata: ["remote-peer-id": "\(hex(from))", "error": "\(reason)"])
         case let .clusterIDMismatch(remote, from, _):
             logger.warning("request cluster ID mismatch", metadata: [
                 "local-member-id": "\(hex(options.memberID))", "local-member-cluster-id": "\(hex(options.clusterID))",

@@ -24,32 +24,24 @@ enum ServerSnapshot {
     /// temporary file, synced, then renamed. Returns the bytes written. Any thread.
     @discardableResult
     static func writeKV(_ image: KVSnapshotImage, directory: String, index: UInt64) throws -> Int {
-        let fs = POSIXFileSystem()
-        let path = SnapshotFiles.dbPath(directory: directory, index: index)
-        let temporary = path + ".tmp"
+        let files = SnapshotDBFiles(directory: directory)
+        var writer: SnapshotDBWriter?
         do throws(DiskError) {
-            let file = try fs.openForWriting(temporary, create: true)
-            defer { file.close() }
-            try file.truncate(to: 0)
-            var offset = 0
-            try image.write { (raw: UnsafeRawBufferPointer) throws(DiskError) in
-                try file.write(raw, at: offset)
-                offset += raw.count
-            }
-            try file.sync()
-            try fs.rename(temporary, path)
-            try fs.syncDirectory(directory)
-            return offset
+            let file = try files.writer(index: index)
+            writer = file
+            try image.write { (raw: UnsafeRawBufferPointer) throws(DiskError) in try file.write(raw) }
+            return try file.finish()
         } catch {
-            try? fs.remove(temporary)
-            throw SnapshotDBError(path: path, reason: "\(error)")
+            writer?.abandon()
+            throw SnapshotDBError(path: files.path(index: index), reason: "\(error)")
         }
     }
 
     static func readKV(directory: String, index: UInt64) throws -> [UInt8] {
-        let path = SnapshotFiles.dbPath(directory: directory, index: index)
-        guard let data = FileManager.default.contents(atPath: path) else { throw SnapshotDBError(path: path, reason: "missing or unreadable") }
-        return Array(data)
+        let files = SnapshotDBFiles(directory: directory)
+        do throws(DiskError) { return try files.read(index: index) } catch {
+            throw SnapshotDBError(path: files.path(index: index), reason: "\(error)")
+        }
     }
 
     /// Restores `kv` and gives the membership of the snapshot whose raft data is `raftData`.

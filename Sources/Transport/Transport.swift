@@ -8,8 +8,9 @@ import Wire
 /// on the transport's event loop.
 public protocol TransportDelegate: AnyObject, Sendable {
     func transport(received message: Message)
-    /// A MsgSnap whose state-machine bytes are now in `SnapshotFiles.dbPath(directory:
-    /// snapshotDirectory, index:)`, synced.
+    /// Where the state-machine bytes of the snapshot `message` (a MsgSnap arriving) go.
+    func transport(snapshotSinkFor message: Message) throws -> SnapshotSink
+    /// A MsgSnap whose state-machine bytes its sink has made durable.
     func transport(receivedSnapshot message: Message)
     /// A message to this peer was dropped (buffer full, no connection): raft's ReportUnreachable.
     func transport(peerUnreachable id: UInt64)
@@ -38,9 +39,16 @@ public enum TransportEvent: Equatable, Sendable {
     case badPeerConnection(remote: String, reason: String)
     /// A peer refused this member as removed from the cluster (410 or 403).
     case removedFromCluster
+    /// A stream this member dialed on the peer carried bytes that do not decode; it is
+    /// dialed again.
+    case badStream(from: UInt64, reason: String)
 }
 
 extension TransportDelegate {
+    /// A delegate without storage refuses snapshots (400, "error saving snapshot").
+    public func transport(snapshotSinkFor message: Message) throws -> SnapshotSink {
+        throw SnapshotReceiver.Failure.disk("this member takes no snapshots")
+    }
     public func transport(snapshotSentTo id: UInt64, succeeded: Bool) {}
     public func transportMembers() -> String? { nil }
     public func transport(promote id: UInt64) -> (status: Int, body: String) { (404, "404 page not found\n") }
@@ -80,16 +88,13 @@ public final class Transport: @unchecked Sendable {
         public var maxBackoff: TimeAmount = .seconds(1)
         /// Seconds without a PING answer after which a connection is dropped and redialed.
         public var livenessTimeout: Double = 5
-        /// Where received snapshots' state-machine bytes are written (the member's snap dir).
-        public var snapshotDirectory = FileManager.default.temporaryDirectory.path
-        /// Snapshot bytes queued on a connection before reading more of the file.
+        /// Snapshot bytes queued on a connection before reading more from the source.
         public var snapshotWindow = 4 << 20
 
-        public init(localID: UInt64, clusterID: UInt64, peerURLs: [String], snapshotDirectory: String? = nil) {
+        public init(localID: UInt64, clusterID: UInt64, peerURLs: [String]) {
             self.localID = localID
             self.clusterID = clusterID
             self.peerURLs = peerURLs
-            if let snapshotDirectory { self.snapshotDirectory = snapshotDirectory }
         }
     }
 
@@ -249,11 +254,12 @@ public final class Transport: @unchecked Sendable {
         for handler in touched.values { handler.flush() }
     }
 
-    /// Sends a MsgSnap followed by the state machine's bytes read from `file`, a window at a
+    /// Sends a MsgSnap followed by the state machine's bytes from `source`, a window at a
     /// time as the connection takes them; the delegate hears how it ended.
-    public func sendSnapshot(_ message: Message, file: String) {
+    public func sendSnapshot(_ message: Message, source: SnapshotSource) {
         eventLoop.execute { [self] in
-            guard let peer = peers[message.to], let connection = peer.connection, let handle = FileHandle(forReadingAtPath: file) else {
+            guard let peer = peers[message.to], let connection = peer.connection else {
+                source.close()
                 delegate?.transport(peerUnreachable: message.to)
                 delegate?.transport(snapshotSentTo: message.to, succeeded: false)
                 return
@@ -265,42 +271,42 @@ public final class Transport: @unchecked Sendable {
                 let stream = try connection.session.request(headers, endStream: false)
                 try connection.session.send(stream: stream, MessageStream.frame(message))
                 peer.snapshots[stream] = false
-                pumpSnapshot(handle, stream: stream, peer: peer, connection: connection)
+                pumpSnapshot(source, stream: stream, peer: peer, connection: connection)
             } catch {
-                try? handle.close()
+                source.close()
                 delegate?.transport(snapshotSentTo: peer.id, succeeded: false)
             }
         }
     }
 
-    /// Feeds the snapshot file into its stream while less than a window is queued; looks
+    /// Feeds the snapshot's bytes into its stream while less than a window is queued; looks
     /// again shortly after the connection has taken some.
-    private func pumpSnapshot(_ handle: FileHandle, stream: Int32, peer: Peer, connection: HTTP2ConnectionHandler) {
+    private func pumpSnapshot(_ source: SnapshotSource, stream: Int32, peer: Peer, connection: HTTP2ConnectionHandler) {
         guard peer.connection === connection, peer.snapshots[stream] != nil, !stopped else {
-            try? handle.close()
+            source.close()
             return
         }
         do {
             while connection.session.pendingBytes(stream: stream) < configuration.snapshotWindow {
-                let chunk = try handle.read(upToCount: 256 << 10) ?? Data()
+                let chunk = try source.read(256 << 10)
                 if chunk.isEmpty {
-                    try handle.close()
+                    source.close()
                     try connection.session.send(stream: stream, [], endStream: true)
                     connection.flush()
                     return
                 }
-                try connection.session.send(stream: stream, Array(chunk))
+                try connection.session.send(stream: stream, chunk)
                 peer.sentBytes += chunk.count
             }
         } catch {
-            try? handle.close()
+            source.close()
             connection.session.reset(stream: stream)
             connection.flush()
             return
         }
         connection.flush()
         eventLoop.scheduleTask(in: .milliseconds(2)) { [self] in
-            pumpSnapshot(handle, stream: stream, peer: peer, connection: connection)
+            pumpSnapshot(source, stream: stream, peer: peer, connection: connection)
         }
     }
 
@@ -451,7 +457,7 @@ public final class Transport: @unchecked Sendable {
             do {
                 try read(bytes, from: consume reader, on: stream, of: peer)
             } catch {
-                FileHandle.standardError.write(Data("transport: bad stream from \(PeerProtocol.id(peer.id)): \(error)\n".utf8))
+                delegate?.transport(observed: .badStream(from: peer.id, reason: "\(error)"))
                 handler.session.reset(stream: stream)
                 peer.dialed[stream] = nil
                 redial(kind, peer, handler)
@@ -521,7 +527,7 @@ public final class Transport: @unchecked Sendable {
         case .headers(let stream, let headers, let endStream):
             if headers[":method"] == "POST", headers[":path"] == PeerProtocol.snapshot, !endStream {
                 if admit(handler, stream, headers) {
-                    snapshotBodies[key, default: [:]][stream] = SnapshotReceiver(directory: configuration.snapshotDirectory)
+                    snapshotBodies[key, default: [:]][stream] = SnapshotReceiver()
                 }
                 return
             }
@@ -531,7 +537,10 @@ public final class Transport: @unchecked Sendable {
             handler.session.consume(stream: stream, count: bytes.count)
             if snapshotBodies[key]?[stream] != nil {
                 do throws(SnapshotReceiver.Failure) {
-                    try snapshotBodies[key]?[stream]?.feed(bytes)
+                    try snapshotBodies[key]?[stream]?.feed(bytes) { [weak self] message in
+                        guard let delegate = self?.delegate else { throw SnapshotReceiver.Failure.disk("the member is stopping") }
+                        return try delegate.transport(snapshotSinkFor: message)
+                    }
                 } catch {
                     snapshotBodies[key]?[stream]?.abandon()
                     snapshotBodies[key]?[stream] = nil
@@ -605,7 +614,7 @@ public final class Transport: @unchecked Sendable {
         return true
     }
 
-    /// A snapshot body is complete: its bytes are on disk; raft gets the message.
+    /// A snapshot body is complete: its sink made its bytes durable; raft gets the message.
     private func receiveSnapshot(_ receiver: inout SnapshotReceiver, _ handler: HTTP2ConnectionHandler, _ stream: Int32) {
         do throws(SnapshotReceiver.Failure) {
             let message = try receiver.finish()

@@ -68,6 +68,14 @@ public struct MessageStreamDecoder {
         return Int(length)
     }
 
+    /// Takes the bytes buffered after the frames read so far, for a body whose frame is
+    /// followed by bytes of another kind (a snapshot's database after its MsgSnap).
+    public mutating func takeBuffered() -> [UInt8] {
+        let rest = Array(queue.bytes(0..<queue.count))
+        queue.consume(queue.count)
+        return rest
+    }
+
     /// Call when the stream has ended: throws `truncatedFrame` if it ended inside a frame.
     public func finish() throws(WireError) {
         guard queue.count > 0 else { return }

@@ -13,6 +13,9 @@ final class Inbox: TransportDelegate, Sendable {
         var messages: [Message] = []
         var countFrom: [UInt64: Int] = [:]
         var snapshots: [Message] = []
+        /// What each snapshot's sink was given, and whether it was finished.
+        var snapshotBytes: [UInt64: [UInt8]] = [:]
+        var finishedSnapshots: Set<UInt64> = []
         var unreachable = 0
         var snapshotReports: [(id: UInt64, succeeded: Bool)] = []
         var events: [TransportEvent] = []
@@ -29,6 +32,12 @@ final class Inbox: TransportDelegate, Sendable {
         }
     }
     func transport(receivedSnapshot message: Message) { seen.update { $0.snapshots.append(message) } }
+    func transport(snapshotSinkFor message: Message) throws -> SnapshotSink {
+        let index = message.snapshot.metadata.index
+        return SnapshotSink(write: { bytes in self.seen.update { $0.snapshotBytes[index, default: []] += bytes } },
+                            finish: { self.seen.update { _ = $0.finishedSnapshots.insert(index) } },
+                            abandon: { self.seen.update { $0.snapshotBytes[index] = nil } })
+    }
     func transport(peerUnreachable id: UInt64) { seen.update { $0.unreachable += 1 } }
     func transport(snapshotSentTo id: UInt64, succeeded: Bool) { seen.update { $0.snapshotReports.append((id, succeeded)) } }
     func transport(observed event: TransportEvent) { seen.update { $0.events.append(event) } }
@@ -63,10 +72,8 @@ struct TransportTests {
         for i in 0..<count {
             let inbox = Inbox()
             let id = UInt64(i + 1)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("transport-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let transport = Transport(
-                configuration: .init(localID: id, clusterID: clusterIDs?[i] ?? 0x1000, peerURLs: [], snapshotDirectory: directory),
+                configuration: .init(localID: id, clusterID: clusterIDs?[i] ?? 0x1000, peerURLs: []),
                 eventLoop: group.next(), delegate: inbox)
             let port = try transport.start(host: "127.0.0.1", port: 0).wait()
             members.append(Member(id: id, transport: transport, inbox: inbox, port: port))
@@ -127,7 +134,7 @@ struct TransportTests {
         }
     }
 
-    @Test("before the stream is up messages go by pipeline; a snapshot of 64 MiB streams from file to file intact")
+    @Test("a snapshot of 64 MiB streams from its source to the receiver's sink intact, finished before raft hears of it")
     func pipelineAndSnapshot() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
@@ -137,13 +144,19 @@ struct TransportTests {
         let data = (0..<(64 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let snap = Message(type: .msgSnap, to: 2, from: 1, term: 3,
                            snapshot: Snapshot(metadata: SnapshotMetadata(confState: ConfState(voters: [1, 2]), index: 100, term: 3)))
-        let source = members[0].transport.configuration.snapshotDirectory + "/source.snap.db"
-        #expect(FileManager.default.createFile(atPath: source, contents: Data(data)))
-        members[0].transport.sendSnapshot(snap, file: source)
-        let got = try #require(try members[1].inbox.wait("the snapshot delivered") { !$0.snapshots.isEmpty }.snapshots.first)
-        #expect(got == snap)
-        let received = SnapshotFiles.dbPath(directory: members[1].transport.configuration.snapshotDirectory, index: 100)
-        #expect(FileManager.default.contents(atPath: received) == Data(data))
+        let offset = Observed(0)
+        let closed = Observed(false)
+        members[0].transport.sendSnapshot(snap, source: SnapshotSource(read: { count in
+            offset.update { at in
+                defer { at = min(data.count, at + count) }
+                return Array(data[at..<min(data.count, at + count)])
+            }
+        }, close: { closed.update { $0 = true } }))
+        let seen = try members[1].inbox.wait("the snapshot delivered") { !$0.snapshots.isEmpty }
+        #expect(seen.snapshots == [snap])
+        #expect(seen.finishedSnapshots == [100])
+        #expect(seen.snapshotBytes[100] == data)
+        try closed.waitBlocking(for: "the source closed") { $0 }
         let report = try members[0].inbox.wait("the snapshot's report") { !$0.snapshotReports.isEmpty }.snapshotReports.first
         #expect(report.map { $0.id == 2 && $0.succeeded } == true)
     }
