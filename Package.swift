@@ -38,10 +38,10 @@ let package = Package(
             dependencies: ["CNghttp2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .target(
             name: "Transport",
-            dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "GRPC",
-            dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Capture", dependencies: ["Wire", "HTTP2"]),
         .target(
             name: "Server",

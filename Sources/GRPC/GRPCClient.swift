@@ -1,6 +1,5 @@
 import HTTP2
 import NIOCore
-import NIOPosix
 
 /// A gRPC client on one HTTP/2 connection (Ferry's own engine): every call is a stream on it,
 /// as many at once as the server allows. Open with `connect`, end with `close`.
@@ -48,16 +47,14 @@ public final class GRPCClient: @unchecked Sendable {
         let eventLoop = group.next()
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let client = GRPCClient(authority: authority, eventLoop: eventLoop, maxMessageBytes: maxMessageBytes, keepAlive: keepAlive)
-        return ClientBootstrap(group: eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(client.connection) }
-            }
-            .connect(host: host, port: port)
-            .flatMapErrorThrowing { error in throw GRPCStatus.unavailable("grpc: cannot connect to \(authority): \(error)") }
-            .map { channel in
-                client.channel = channel
-                return client
-            }
+        return Sockets.connect(on: eventLoop, host: host, port: port) { channel in
+            try channel.pipeline.syncOperations.addHandler(client.connection)
+        }
+        .flatMapErrorThrowing { error in throw GRPCStatus.unavailable("grpc: cannot connect to \(authority): \(error)") }
+        .map { channel in
+            client.channel = channel
+            return client
+        }
     }
 
     /// Starts a call of any kind (unary, streaming either way, or both). Request messages go

@@ -1,7 +1,6 @@
 import Foundation
 import HTTP2
 import NIOCore
-import NIOPosix
 import Wire
 
 /// A method's implementation: it gets the call as soon as the request headers arrive.
@@ -30,12 +29,9 @@ public final class GRPCServer: Sendable {
 
     /// Listens on `host:port`; returns the bound channel.
     public func start(group: EventLoopGroup, host: String, port: Int) -> EventLoopFuture<Channel> {
-        ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(connectionHandler()) }
-            }
-            .bind(host: host, port: port)
+        Sockets.listen(on: group, host: host, port: port) { [self] channel in
+            try channel.pipeline.syncOperations.addHandler(connectionHandler())
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 import GRPC
+import HTTP2
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// etcd's client port: gRPC over HTTP/2, and HTTP/1.1 (`/health`, `/version`, `/metrics`, the
 /// JSON gateway) on the same socket, told apart by the first bytes each connection sends.
@@ -15,22 +15,17 @@ public enum ClientPort {
         maxHTTP1BodyBytes: Int = 4 << 20, jsonGateway: Bool = false, http1: @escaping HTTP1Service
     ) -> EventLoopFuture<Channel> {
         let gateway = jsonGateway ? JSONGateway(group: group) : nil
-        return ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ProtocolSelector(grpc: grpc, makeHTTP1Handlers: {
-                        let responder = HTTP1Responder(service: http1, maxBodyBytes: maxHTTP1BodyBytes)
-                        guard let gateway else { return [responder] }
-                        return [JSONGatewayHandler(gateway: gateway, maxBodyBytes: maxHTTP1BodyBytes), responder]
-                    }))
-                }
-            }
-            .bind(host: host, port: port)
-            .map { channel in
-                channel.closeFuture.whenComplete { _ in gateway?.close() }
-                return channel
-            }
+        return Sockets.listen(on: group, host: host, port: port) { channel in
+            try channel.pipeline.syncOperations.addHandler(ProtocolSelector(grpc: grpc, makeHTTP1Handlers: {
+                let responder = HTTP1Responder(service: http1, maxBodyBytes: maxHTTP1BodyBytes)
+                guard let gateway else { return [responder] }
+                return [JSONGatewayHandler(gateway: gateway, maxBodyBytes: maxHTTP1BodyBytes), responder]
+            }))
+        }
+        .map { channel in
+            channel.closeFuture.whenComplete { _ in gateway?.close() }
+            return channel
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 import Foundation
 import HTTP2
 import NIOCore
-import NIOPosix
 
 /// `GET /members` on a peer, as a member joining a running cluster asks for it (etcd's
 /// getClusterFromRemotePeers): the cluster's ID and etcd's JSON list of its members.
@@ -40,57 +39,53 @@ public enum PeerMembersRequest {
             promise.fail(Failure.connection(url: url, reason: "timed out"))
         }
         answer.futureResult.whenComplete { _ in deadline.cancel() }
-        ClientBootstrap(group: eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(role: .client) { handler, event in
-                        switch event {
-                        case .headers(_, let received, let endStream):
-                            headers = received
-                            if endStream { finish() }
-                        case .data(let stream, let bytes):
-                            handler.session.consume(stream: stream, count: bytes.count)
-                            body += bytes
-                        case .endStream:
-                            finish()
-                        case .connectionClosed:
-                            promise.fail(Failure.connection(url: url, reason: "connection closed"))
-                        default:
-                            break
-                        }
-                        func finish() {
-                            defer { handler.shutdown() }
-                            guard headers[":status"] == "200" else {
-                                return promise.fail(Failure.status(url: url, status: headers[":status"] ?? "none",
-                                                                   body: String(decoding: body, as: UTF8.self)))
-                            }
-                            guard let id = headers["x-etcd-cluster-id"].flatMap({ UInt64($0, radix: 16) }) else {
-                                return promise.fail(Failure.noClusterID(url: url))
-                            }
-                            promise.succeed(Answer(clusterID: id, body: body))
-                        }
-                    })
+        Sockets.connect(on: eventLoop, host: host, port: port) { channel in
+            try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(role: .client) { handler, event in
+                switch event {
+                case .headers(_, let received, let endStream):
+                    headers = received
+                    if endStream { finish() }
+                case .data(let stream, let bytes):
+                    handler.session.consume(stream: stream, count: bytes.count)
+                    body += bytes
+                case .endStream:
+                    finish()
+                case .connectionClosed:
+                    promise.fail(Failure.connection(url: url, reason: "connection closed"))
+                default:
+                    break
                 }
-            }
-            .connect(host: host, port: port)
-            .whenComplete { result in
-                switch result {
-                case .failure(let error):
-                    promise.fail(.connection(url: url, reason: "\(error)"))
-                case .success(let channel):
-                    guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
-                    let request = [
-                        HTTP2Header(":method", "GET"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", PeerProtocol.members),
-                        HTTP2Header(":authority", "\(host):\(port)"),
-                    ]
-                    do {
-                        _ = try handler.session.request(request, endStream: true)
-                        handler.flush()
-                    } catch {
-                        promise.fail(Failure.connection(url: url, reason: "\(error)"))
+                func finish() {
+                    defer { handler.shutdown() }
+                    guard headers[":status"] == "200" else {
+                        return promise.fail(Failure.status(url: url, status: headers[":status"] ?? "none",
+                                                           body: String(decoding: body, as: UTF8.self)))
                     }
+                    guard let id = headers["x-etcd-cluster-id"].flatMap({ UInt64($0, radix: 16) }) else {
+                        return promise.fail(Failure.noClusterID(url: url))
+                    }
+                    promise.succeed(Answer(clusterID: id, body: body))
+                }
+            })
+        }
+        .whenComplete { result in
+            switch result {
+            case .failure(let error):
+                promise.fail(.connection(url: url, reason: "\(error)"))
+            case .success(let channel):
+                guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
+                let request = [
+                    HTTP2Header(":method", "GET"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", PeerProtocol.members),
+                    HTTP2Header(":authority", "\(host):\(port)"),
+                ]
+                do {
+                    _ = try handler.session.request(request, endStream: true)
+                    handler.flush()
+                } catch {
+                    promise.fail(Failure.connection(url: url, reason: "\(error)"))
                 }
             }
+        }
         return answer.futureResult
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import HTTP2
 import NIOCore
-import NIOPosix
 import Wire
 
 /// Where the transport hands what it received, and tells what it could not deliver. Called
@@ -169,26 +168,21 @@ public final class Transport: @unchecked Sendable {
 
     /// Listens on the peer port; returns the bound port (0 asks for any).
     public func start(host: String, port: Int) -> EventLoopFuture<Int> {
-        ServerBootstrap(group: eventLoop)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(
-                        role: .server,
-                        onError: { [weak self] handler, error in
-                            // One log line for bad input; the connection closes, others go on.
-                            let remote = handler.channel?.remoteAddress.map { "\($0)" } ?? "unknown"
-                            self?.delegate?.transport(observed: .badPeerConnection(remote: remote, reason: "\(error)"))
-                        },
-                        onEvent: { [weak self] handler, event in self?.serverEvent(handler, event) }))
-                }
-            }
-            .bind(host: host, port: port)
-            .map { [self] channel in
-                server = channel
-                checkLiveness()
-                return channel.localAddress?.port ?? port
-            }
+        Sockets.listen(on: eventLoop, host: host, port: port) { [self] channel in
+            try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(
+                role: .server,
+                onError: { [weak self] handler, error in
+                    // One log line for bad input; the connection closes, others go on.
+                    let remote = handler.channel?.remoteAddress.map { "\($0)" } ?? "unknown"
+                    self?.delegate?.transport(observed: .badPeerConnection(remote: remote, reason: "\(error)"))
+                },
+                onEvent: { [weak self] handler, event in self?.serverEvent(handler, event) }))
+        }
+        .map { [self] channel in
+            server = channel
+            checkLiveness()
+            return channel.localAddress?.port ?? port
+        }
     }
 
     /// Adds a peer and starts connecting to it.
@@ -384,36 +378,32 @@ public final class Transport: @unchecked Sendable {
 
     private func connect(_ peer: Peer) {
         guard !peer.removed, !stopped else { return }
-        ClientBootstrap(group: eventLoop)
-            .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(role: .client) { [weak self] handler, event in
-                        self?.clientEvent(peer, handler, event)
-                    })
-                }
-            }
-            .connect(host: peer.host, port: peer.port)
-            .whenComplete { [self] result in
-                switch result {
-                case .success(let channel):
-                    guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
-                    peer.connection = handler
-                    peer.backoff = .milliseconds(50)
-                    peer.lastPingAck = Date()
-                    for kind in StreamKind.allCases { dialStream(kind, peer, handler) }
-                    channel.closeFuture.whenComplete { [self] _ in
-                        if peer.connection === handler {
-                            peer.connection = nil
-                            peer.dialed = [:]
-                            for (_, succeeded) in peer.snapshots { delegate?.transport(snapshotSentTo: peer.id, succeeded: succeeded) }
-                            peer.snapshots = [:]
-                        }
-                        scheduleReconnect(peer)
+        Sockets.connect(on: eventLoop, host: peer.host, port: peer.port) { [self] channel in
+            try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(role: .client) { [weak self] handler, event in
+                self?.clientEvent(peer, handler, event)
+            })
+        }
+        .whenComplete { [self] result in
+            switch result {
+            case .success(let channel):
+                guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
+                peer.connection = handler
+                peer.backoff = .milliseconds(50)
+                peer.lastPingAck = Date()
+                for kind in StreamKind.allCases { dialStream(kind, peer, handler) }
+                channel.closeFuture.whenComplete { [self] _ in
+                    if peer.connection === handler {
+                        peer.connection = nil
+                        peer.dialed = [:]
+                        for (_, succeeded) in peer.snapshots { delegate?.transport(snapshotSentTo: peer.id, succeeded: succeeded) }
+                        peer.snapshots = [:]
                     }
-                case .failure:
                     scheduleReconnect(peer)
                 }
+            case .failure:
+                scheduleReconnect(peer)
             }
+        }
     }
 
     private func scheduleReconnect(_ peer: Peer) {
