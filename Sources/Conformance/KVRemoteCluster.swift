@@ -77,7 +77,7 @@ final class KVRemoteCluster: KVTranscriptTarget {
         case .success(let response):
             return .object([("response", Self.masked(kind, try method.render(response)))])
         case .failure(let status):
-            return .object([("error", .object([("code", .number(Double(status.code))), ("message", .string(status.message))]))])
+            return .object([("error", .object([("code", .number(Double(status.code.rawValue))), ("message", .string(status.message))]))])
         }
     }
 
@@ -112,7 +112,7 @@ final class KVRemoteCluster: KVTranscriptTarget {
         // Both callbacks run on the client's loop, one after the other.
         nonisolated(unsafe) var responses: [[UInt8]] = []
         let call = client.makeCall(path: path, timeout: Self.timeout, onMessage: { responses.append($0) }) { status in
-            if status.code != 0 {
+            if status.code != .ok {
                 answer.succeed(.failure(status))
             } else if responses.count != 1 {
                 answer.succeed(.failure(.internalError("\(path): \(responses.count) response messages, not 1")))

@@ -33,7 +33,7 @@ struct KVTranscriptNode: KVTranscriptTarget {
             return .object([("response", try respond(kind: kind, json))])
         } catch let error as KVError {
             let status = error.status
-            return .object([("error", .object([("code", .number(Double(status.code))), ("message", .string(status.message))]))])
+            return .object([("error", .object([("code", .number(Double(status.code.rawValue))), ("message", .string(status.message))]))])
         } catch {
             return .object([("error", .string("\(error)"))])
         }

@@ -62,7 +62,7 @@ final class LifecycleLoad: @unchecked Sendable {
         let call = client.makeCall(path: path, timeout: timeout, metadata: [],
                                    onMessage: { answer = answer ?? $0 },
                                    onFinish: { status in
-                                       if status.code == 0, let answer { promise.succeed(answer) } else { promise.fail(status) }
+                                       if status.code == .ok, let answer { promise.succeed(answer) } else { promise.fail(status) }
                                    })
         call.send(bytes)
         call.closeSend()

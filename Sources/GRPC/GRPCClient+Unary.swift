@@ -33,7 +33,7 @@ extension GRPCClient {
     }
 
     private static func unaryResult(_ status: GRPCStatus, _ responses: [[UInt8]]) -> Result<[UInt8], GRPCStatus> {
-        guard status.code == 0 else { return .failure(status) }
+        guard status.code == .ok else { return .failure(status) }
         guard responses.count == 1 else {
             return .failure(.internalError("grpc: a unary call got \(responses.count) response messages, not 1"))
         }

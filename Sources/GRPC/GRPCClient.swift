@@ -1,5 +1,6 @@
 import HTTP2
 import NIOCore
+import Wire
 
 /// A gRPC client on one HTTP/2 connection (Ferry's own engine): every call is a stream on it,
 /// as many at once as the server allows. Open with `connect`, end with `close`.
@@ -74,7 +75,7 @@ public final class GRPCClient: @unchecked Sendable {
     /// Ends every open call with CANCELLED (1), says GOAWAY and closes the connection.
     public func close() -> EventLoopFuture<Void> {
         eventLoop.flatSubmit { [self] in
-            let closing = GRPCStatus(code: 1, message: "grpc: the client connection is closing")
+            let closing = GRPCStatus(code: .cancelled, message: "grpc: the client connection is closing")
             unavailable = unavailable ?? closing
             endAll(closing)
             guard let channel else { return eventLoop.makeSucceededVoidFuture() }

@@ -1,5 +1,6 @@
 import HTTP2
 import NIOCore
+import Wire
 
 /// One call from a `GRPCClient`: request messages go out with `send`, `closeSend` ends them,
 /// `cancel` gives up. Its methods may be called from any thread (work hops to the
@@ -81,12 +82,12 @@ public final class GRPCClientCall: @unchecked Sendable {
             let trailersOnly = headers["grpc-status"] != nil
             guard trailersOnly || headers["content-type"]?.hasPrefix("application/grpc") == true else {
                 let contentType = headers["content-type"] ?? "(none)"
-                return finish(GRPCStatus(code: 2, message: "grpc: unexpected content-type \(contentType) from the server"), resetting: !endStream)
+                return finish(GRPCStatus(code: .unknown, message: "grpc: unexpected content-type \(contentType) from the server"), resetting: !endStream)
             }
             guard trailersOnly || endStream else { return }
         }
         var status = GRPCStatus(trailers: headers)
-        if status.code == 0, !decoder.isEmpty {
+        if status.code == .ok, !decoder.isEmpty {
             status = .internalError("grpc: the response ended inside a message")
         }
         // The server is done; stop sending what it will not read.

@@ -24,7 +24,7 @@ public enum GRPCFraming {
         /// The next whole message, nil until one has arrived.
         public mutating func next() throws(GRPCStatus) -> [UInt8]? {
             guard queue.count >= 5 else { return nil }
-            guard queue[0] == 0 else { throw GRPCStatus(code: 12, message: "compressed messages are not supported") }
+            guard queue[0] == 0 else { throw GRPCStatus(code: .unimplemented, message: "compressed messages are not supported") }
             let length = Int(queue[1]) << 24 | Int(queue[2]) << 16 | Int(queue[3]) << 8 | Int(queue[4])
             guard length <= limit else {
                 throw .resourceExhausted("grpc: received message larger than max (\(length) vs. \(limit))")

@@ -106,7 +106,7 @@ extension GRPCServer {
             }
             call.onEnd = {
                 guard let request else {
-                    call.finish(GRPCStatus(code: 13, message: "grpc: no request message"))
+                    call.finish(GRPCStatus(code: .internal, message: "grpc: no request message"))
                     return
                 }
                 body(request) { result in

@@ -1,5 +1,6 @@
 import HTTP2
 import NIOCore
+import Wire
 
 /// One call on the server: the method's handler reads its messages through `onMessage` and
 /// `onEnd` and answers with `send` and `finish`, from any thread (work hops to the
@@ -68,7 +69,7 @@ public final class GRPCServerCall: @unchecked Sendable {
     private func end(_ status: GRPCStatus) {
         guard !finished else { return }
         finished = true
-        let trailers = [HTTP2Header("grpc-status", String(status.code)), HTTP2Header("grpc-message", status.encodedMessage)]
+        let trailers = [HTTP2Header("grpc-status", String(status.code.rawValue)), HTTP2Header("grpc-message", status.encodedMessage)]
         if respondedHeaders {
             try? handler.session.finish(stream: stream, trailers: trailers)
         } else {

@@ -1,25 +1,7 @@
-/// A gRPC status: the code and message a call ends with (`grpc-status`, `grpc-message`).
-public struct GRPCStatus: Error, Equatable, Sendable, CustomStringConvertible {
-    public var code: Int
-    public var message: String
+import Wire
 
-    public init(code: Int, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public static let ok = GRPCStatus(code: 0, message: "")
-
-    public static func cancelled() -> GRPCStatus { GRPCStatus(code: 1, message: "context canceled") }
-    public static func invalidArgument(_ message: String) -> GRPCStatus { GRPCStatus(code: 3, message: message) }
-    public static func deadlineExceeded() -> GRPCStatus { GRPCStatus(code: 4, message: "context deadline exceeded") }
-    public static func resourceExhausted(_ message: String) -> GRPCStatus { GRPCStatus(code: 8, message: message) }
-    public static func unimplemented(_ what: String) -> GRPCStatus { GRPCStatus(code: 12, message: "unknown method \(what)") }
-    public static func internalError(_ message: String) -> GRPCStatus { GRPCStatus(code: 13, message: message) }
-    public static func unavailable(_ message: String) -> GRPCStatus { GRPCStatus(code: 14, message: message) }
-
-    public var description: String { "grpc status \(code): \(message)" }
-
+/// How `grpc-message` carries a status's message.
+extension GRPCStatus {
     /// `grpc-message` is percent-encoded outside printable ASCII (and `%` itself).
     var encodedMessage: String {
         var out = ""

@@ -1,15 +1,4 @@
-/// A gRPC status as etcd's clients see it: the code and the exact message they match on.
-public struct RPCStatus: Hashable, Sendable, CustomStringConvertible {
-    public var code: Int
-    public var message: String
-
-    public init(code: Int, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "code \(code): \(message)" }
-}
+import Wire
 
 /// Every way a KV request can fail: etcd's request checks, its store and lessor errors, and
 /// entries that cannot be applied. `status` is what etcd's gRPC layer (rpctypes) answers.
@@ -55,36 +44,36 @@ public enum KVError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// etcd's gRPC code and message (rpctypes); errors etcd does not map are `Unknown` (2)
     /// with the error's text, as its togRPCError does.
-    public var status: RPCStatus {
+    public var status: GRPCStatus {
         switch self {
-        case .emptyKey: RPCStatus(code: 3, message: "etcdserver: key is not provided")
-        case .keyNotFound: RPCStatus(code: 3, message: "etcdserver: key not found")
-        case .valueProvided: RPCStatus(code: 3, message: "etcdserver: value is provided")
-        case .leaseProvided: RPCStatus(code: 3, message: "etcdserver: lease is provided")
-        case .tooManyOperations: RPCStatus(code: 3, message: "etcdserver: too many operations in txn request")
-        case .duplicateKey: RPCStatus(code: 3, message: "etcdserver: duplicate key given in txn request")
-        case .requestTooLarge: RPCStatus(code: 3, message: "etcdserver: request is too large")
-        case .compacted: RPCStatus(code: 11, message: "etcdserver: mvcc: required revision has been compacted")
-        case .futureRevision: RPCStatus(code: 11, message: "etcdserver: mvcc: required revision is a future revision")
-        case .leaseNotFound: RPCStatus(code: 5, message: "etcdserver: requested lease not found")
-        case .leaseExists: RPCStatus(code: 9, message: "etcdserver: lease already exists")
-        case .leaseTTLTooLarge: RPCStatus(code: 11, message: "etcdserver: too large lease TTL")
-        case .noSpace: RPCStatus(code: 8, message: "etcdserver: mvcc: database space exceeded")
-        case .authNotEnabled: RPCStatus(code: 9, message: "etcdserver: authentication is not enabled")
-        case .rootUserNotExist: RPCStatus(code: 9, message: "etcdserver: root user does not exist")
-        case .rootRoleNotExist: RPCStatus(code: 9, message: "etcdserver: root user does not have root role")
-        case .userAlreadyExist: RPCStatus(code: 9, message: "etcdserver: user name already exists")
-        case .userEmpty: RPCStatus(code: 3, message: "etcdserver: user name is empty")
-        case .userNotFound: RPCStatus(code: 9, message: "etcdserver: user name not found")
-        case .roleAlreadyExist: RPCStatus(code: 9, message: "etcdserver: role name already exists")
-        case .roleNotFound: RPCStatus(code: 9, message: "etcdserver: role name not found")
-        case .roleEmpty: RPCStatus(code: 3, message: "etcdserver: role name is empty")
-        case .roleNotGranted: RPCStatus(code: 9, message: "etcdserver: role is not granted to the user")
-        case .permissionNotGranted: RPCStatus(code: 9, message: "etcdserver: permission is not granted to the role")
-        case .authUnsupported: RPCStatus(code: 12, message: "ferry: enabling authentication is not supported (Ferry does not check credentials)")
-        case .notPrimary: RPCStatus(code: 2, message: "not a primary lessor")
-        case .malformedEntry(let reason): RPCStatus(code: 2, message: reason)
-        case .unsupportedRequest(let what): RPCStatus(code: 2, message: "unsupported request: \(what)")
+        case .emptyKey: GRPCStatus(code: .invalidArgument, message: "etcdserver: key is not provided")
+        case .keyNotFound: GRPCStatus(code: .invalidArgument, message: "etcdserver: key not found")
+        case .valueProvided: GRPCStatus(code: .invalidArgument, message: "etcdserver: value is provided")
+        case .leaseProvided: GRPCStatus(code: .invalidArgument, message: "etcdserver: lease is provided")
+        case .tooManyOperations: GRPCStatus(code: .invalidArgument, message: "etcdserver: too many operations in txn request")
+        case .duplicateKey: GRPCStatus(code: .invalidArgument, message: "etcdserver: duplicate key given in txn request")
+        case .requestTooLarge: GRPCStatus(code: .invalidArgument, message: "etcdserver: request is too large")
+        case .compacted: GRPCStatus(code: .outOfRange, message: "etcdserver: mvcc: required revision has been compacted")
+        case .futureRevision: GRPCStatus(code: .outOfRange, message: "etcdserver: mvcc: required revision is a future revision")
+        case .leaseNotFound: GRPCStatus(code: .notFound, message: "etcdserver: requested lease not found")
+        case .leaseExists: GRPCStatus(code: .failedPrecondition, message: "etcdserver: lease already exists")
+        case .leaseTTLTooLarge: GRPCStatus(code: .outOfRange, message: "etcdserver: too large lease TTL")
+        case .noSpace: GRPCStatus(code: .resourceExhausted, message: "etcdserver: mvcc: database space exceeded")
+        case .authNotEnabled: GRPCStatus(code: .failedPrecondition, message: "etcdserver: authentication is not enabled")
+        case .rootUserNotExist: GRPCStatus(code: .failedPrecondition, message: "etcdserver: root user does not exist")
+        case .rootRoleNotExist: GRPCStatus(code: .failedPrecondition, message: "etcdserver: root user does not have root role")
+        case .userAlreadyExist: GRPCStatus(code: .failedPrecondition, message: "etcdserver: user name already exists")
+        case .userEmpty: GRPCStatus(code: .invalidArgument, message: "etcdserver: user name is empty")
+        case .userNotFound: GRPCStatus(code: .failedPrecondition, message: "etcdserver: user name not found")
+        case .roleAlreadyExist: GRPCStatus(code: .failedPrecondition, message: "etcdserver: role name already exists")
+        case .roleNotFound: GRPCStatus(code: .failedPrecondition, message: "etcdserver: role name not found")
+        case .roleEmpty: GRPCStatus(code: .invalidArgument, message: "etcdserver: role name is empty")
+        case .roleNotGranted: GRPCStatus(code: .failedPrecondition, message: "etcdserver: role is not granted to the user")
+        case .permissionNotGranted: GRPCStatus(code: .failedPrecondition, message: "etcdserver: permission is not granted to the role")
+        case .authUnsupported: GRPCStatus(code: .unimplemented, message: "ferry: enabling authentication is not supported (Ferry does not check credentials)")
+        case .notPrimary: GRPCStatus(code: .unknown, message: "not a primary lessor")
+        case .malformedEntry(let reason): GRPCStatus(code: .unknown, message: reason)
+        case .unsupportedRequest(let what): GRPCStatus(code: .unknown, message: "unsupported request: \(what)")
         }
     }
 

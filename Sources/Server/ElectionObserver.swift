@@ -32,7 +32,7 @@ final class ElectionObserver: @unchecked Sendable {
         }
         call.onEnd = {
             guard let request else {
-                call.finish(GRPCStatus(code: 13, message: "grpc: no request message"))
+                call.finish(GRPCStatus(code: .internal, message: "grpc: no request message"))
                 return
             }
             node.eventLoop.execute {

@@ -10,9 +10,9 @@ import Wire
 struct ElectionService {
     let client: LocalClient
 
-    static let notLeader = GRPCStatus(code: 2, message: "election: not leader")
-    static let noLeader = GRPCStatus(code: 2, message: "election: no leader")
-    static let missingLeaderKey = GRPCStatus(code: 2, message: "\"leader\" field must be provided")
+    static let notLeader = GRPCStatus(code: .unknown, message: "election: not leader")
+    static let noLeader = GRPCStatus(code: .unknown, message: "election: no leader")
+    static let missingLeaderKey = GRPCStatus(code: .unknown, message: "\"leader\" field must be provided")
 
     var methods: [String: GRPCMethod] {
         let client = client

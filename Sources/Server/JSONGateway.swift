@@ -2,6 +2,7 @@ import GRPC
 import HTTP2
 import NIOConcurrencyHelpers
 import NIOCore
+import Wire
 
 /// etcd 3.4's JSON gateway on a client port: grpc-gateway, which etcd mounts under `/v3/`,
 /// dialing the port's own gRPC server and calling it for every request, so a JSON request
@@ -34,7 +35,7 @@ final class JSONGateway: Sendable {
             client.makeCall(path: method, metadata: metadata, onMessage: onMessage) { [self] status in
                 // The client's own UNAVAILABLE (a server's reads "etcdserver: ...") says
                 // the connection is gone.
-                if status.code == 14, status.message.hasPrefix("grpc: ") { forget(connection.number) }
+                if status.code == .unavailable, status.message.hasPrefix("grpc: ") { forget(connection.number) }
                 onFinish(status)
             }
         }.flatMapErrorThrowing { [self] error in

@@ -19,33 +19,33 @@ enum GatewayHTTP {
     static let grpcTrailerMetadata = ("Grpc-Trailer-Content-Type", "application/grpc")
 
     /// grpc-gateway 1.6's HTTPStatusFromCode.
-    static func status(forGRPCCode code: Int) -> HTTPResponseStatus {
+    static func status(forGRPCCode code: StatusCode) -> HTTPResponseStatus {
         switch code {
-        case 0: .ok
-        case 1: .requestTimeout
-        case 3, 11: .badRequest
-        case 4: .gatewayTimeout
-        case 5: .notFound
-        case 6, 10: .conflict
-        case 7: .forbidden
-        case 8: .tooManyRequests
-        case 9: .preconditionFailed
-        case 12: .notImplemented
-        case 14: .serviceUnavailable
-        case 16: .unauthorized
+        case .ok: .ok
+        case .cancelled: .requestTimeout
+        case .invalidArgument, .outOfRange: .badRequest
+        case .deadlineExceeded: .gatewayTimeout
+        case .notFound: .notFound
+        case .alreadyExists, .aborted: .conflict
+        case .permissionDenied: .forbidden
+        case .resourceExhausted: .tooManyRequests
+        case .failedPrecondition: .preconditionFailed
+        case .unimplemented: .notImplemented
+        case .unavailable: .serviceUnavailable
+        case .unauthenticated: .unauthorized
         default: .internalServerError
         }
     }
 
     /// DefaultHTTPError's body for a gRPC status.
-    static func errorBody(code: Int, message: String) -> String {
-        GatewayJSON.text(.object([("error", .string(message)), ("message", .string(message)), ("code", .number(Double(code)))]))
+    static func errorBody(code: StatusCode, message: String) -> String {
+        GatewayJSON.text(.object([("error", .string(message)), ("message", .string(message)), ("code", .number(Double(code.rawValue)))]))
     }
 
     /// The line a response stream ends with when its call fails (grpc-gateway's StreamError).
-    static func streamErrorBody(code: Int, message: String) -> String {
+    static func streamErrorBody(code: StatusCode, message: String) -> String {
         let http = status(forGRPCCode: code)
-        var members: [(String, JSONValue)] = [("grpc_code", .number(Double(code))), ("http_code", .number(Double(http.code)))]
+        var members: [(String, JSONValue)] = [("grpc_code", .number(Double(code.rawValue))), ("http_code", .number(Double(http.code)))]
         if !message.isEmpty { members.append(("message", .string(message))) }
         members.append(("http_status", .string(http.reasonPhrase)))
         return GatewayJSON.text(.object([("error", .object(members))]))

@@ -105,7 +105,7 @@ final class JSONGatewayHandler: ChannelInboundHandler {
             do throws(JSONGatewayExchange.BadRequest) {
                 request = try exchange.encode(try exchange.nextValue(ended: true) ?? .object([]))
             } catch {
-                return fail(exchange, context: context, code: 3, message: error.message)
+                return fail(exchange, context: context, code: .invalidArgument, message: error.message)
             }
             send(request, exchange, context: context)
             return closeSend(exchange)
@@ -123,7 +123,7 @@ final class JSONGatewayHandler: ChannelInboundHandler {
                 send(try exchange.encode(value), exchange, context: context)
             }
         } catch {
-            guard exchange.sentRequest else { return fail(exchange, context: context, code: 2, message: error.message) }
+            guard exchange.sentRequest else { return fail(exchange, context: context, code: .unknown, message: error.message) }
             exchange.ignoringBody = true
             if exchange.route.closesSendAtBodyEnd { closeSend(exchange) }
         }
@@ -144,7 +144,7 @@ final class JSONGatewayHandler: ChannelInboundHandler {
     private func startCall(_ exchange: JSONGatewayExchange, context: ChannelHandlerContext) {
         exchange.callStarted = true
         guard let address = context.channel.localAddress else {
-            return fail(exchange, context: context, code: 14, message: "grpc: the client port has no local address")
+            return fail(exchange, context: context, code: .unavailable, message: "grpc: the client port has no local address")
         }
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context, exchange: exchange), eventLoop: loop)
@@ -191,7 +191,7 @@ final class JSONGatewayHandler: ChannelInboundHandler {
     private func finished(_ status: GRPCStatus, _ exchange: JSONGatewayExchange, context: ChannelHandlerContext) {
         guard !exchange.responseEnded else { return }
         if exchange.route.streamsResponses {
-            if status.code == 0 {
+            if status.code == .ok {
                 startStream(exchange, .ok, headers: [GatewayHTTP.grpcHeaderMetadata], context: context)
             } else {
                 startStream(exchange, GatewayHTTP.status(forGRPCCode: status.code), headers: [], context: context)
@@ -201,7 +201,7 @@ final class JSONGatewayHandler: ChannelInboundHandler {
             return end(exchange, trailers: nil, context: context)
         }
         var status = status
-        if status.code == 0 {
+        if status.code == .ok {
             do throws(WireError) {
                 guard exchange.responses.count == 1 else {
                     throw .invalidJSON(path: exchange.route.method, reason: "\(exchange.responses.count) response messages, not 1")
@@ -224,7 +224,7 @@ final class JSONGatewayHandler: ChannelInboundHandler {
     }
 
     /// Fails a call before anything was answered, as the gateway answers an error of its own.
-    private func fail(_ exchange: JSONGatewayExchange, context: ChannelHandlerContext, code: Int, message: String) {
+    private func fail(_ exchange: JSONGatewayExchange, context: ChannelHandlerContext, code: StatusCode, message: String) {
         guard !exchange.responseEnded else { return }
         exchange.call?.cancel()
         respond(exchange, GatewayHTTP.status(forGRPCCode: code), headers: [("Content-Type", "application/json")],

@@ -122,7 +122,7 @@ struct KVService {
         case let error as ServerError: error.status
         case let error as KVError: ServerError.kv(error).status
         case let status as GRPCStatus: status
-        default: GRPCStatus(code: 2, message: "\(error)")
+        default: GRPCStatus(code: .unknown, message: "\(error)")
         }
     }
 }

@@ -127,7 +127,7 @@ final class LeaderForwarder: @unchecked Sendable {
             path: path, timeout: timeout, metadata: [HTTP2Header(Self.forwardedHeader, "1")],
             onMessage: { answer = answer ?? $0 },
             onFinish: { status in
-                if status.code != 0 {
+                if status.code != .ok {
                     promise.fail(status)
                 } else if let answer {
                     promise.succeed(answer)

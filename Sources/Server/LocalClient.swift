@@ -84,7 +84,7 @@ struct LocalClient: Sendable {
                 promise.succeed()
             } else if response.canceled {
                 context.forget(ending)
-                promise.fail(GRPCStatus(code: 2, message: "lost watcher waiting for delete"))
+                promise.fail(GRPCStatus(code: .unknown, message: "lost watcher waiting for delete"))
             }
         }
         return promise.futureResult
@@ -111,9 +111,9 @@ struct LocalClient: Sendable {
     /// Unknown with their text.
     static func clientStatus(_ error: Error) -> GRPCStatus {
         if let status = error as? GRPCStatus {
-            return status.code == GRPCStatus.cancelled().code ? status : GRPCStatus(code: 2, message: status.message)
+            return status.code == GRPCStatus.cancelled().code ? status : GRPCStatus(code: .unknown, message: status.message)
         }
-        return GRPCStatus(code: 2, message: KVService.status(error).message)
+        return GRPCStatus(code: .unknown, message: KVService.status(error).message)
     }
 
     /// clientv3's WithPrefix: the range end of every key starting with `prefix`.

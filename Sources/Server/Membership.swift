@@ -168,17 +168,17 @@ public enum MembershipRefusal: Error, Equatable, Sendable {
     case unhealthy
     case badURLs
 
-    public var status: (code: Int, message: String) {
+    public var status: GRPCStatus {
         switch self {
-        case .idRemoved, .idNotFound: (5, "etcdserver: member not found")
-        case .idExists: (9, "etcdserver: member ID already exist")
-        case .peerURLExists: (9, "etcdserver: Peer URLs already exists")
-        case .memberNotLearner: (9, "etcdserver: can only promote a learner member")
-        case .tooManyLearners: (9, "etcdserver: too many learner members in cluster")
-        case .notEnoughStartedMembers: (9, "etcdserver: re-configuration failed due to not enough started members")
-        case .learnerNotReady: (9, "etcdserver: can only promote a learner member which is in sync with leader")
-        case .unhealthy: (14, "etcdserver: unhealthy cluster")
-        case .badURLs: (3, "etcdserver: given member URLs are invalid")
+        case .idRemoved, .idNotFound: GRPCStatus(code: .notFound, message: "etcdserver: member not found")
+        case .idExists: GRPCStatus(code: .failedPrecondition, message: "etcdserver: member ID already exist")
+        case .peerURLExists: GRPCStatus(code: .failedPrecondition, message: "etcdserver: Peer URLs already exists")
+        case .memberNotLearner: GRPCStatus(code: .failedPrecondition, message: "etcdserver: can only promote a learner member")
+        case .tooManyLearners: GRPCStatus(code: .failedPrecondition, message: "etcdserver: too many learner members in cluster")
+        case .notEnoughStartedMembers: GRPCStatus(code: .failedPrecondition, message: "etcdserver: re-configuration failed due to not enough started members")
+        case .learnerNotReady: GRPCStatus(code: .failedPrecondition, message: "etcdserver: can only promote a learner member which is in sync with leader")
+        case .unhealthy: GRPCStatus(code: .unavailable, message: "etcdserver: unhealthy cluster")
+        case .badURLs: GRPCStatus(code: .invalidArgument, message: "etcdserver: given member URLs are invalid")
         }
     }
 }

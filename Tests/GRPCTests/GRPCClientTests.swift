@@ -21,7 +21,7 @@ enum TestMethods {
     }
     /// Ends every call with FAILED_PRECONDITION and a message outside ASCII.
     static let fail: GRPCMethod = { call in
-        call.onEnd = { call.finish(GRPCStatus(code: 9, message: failure)) }
+        call.onEnd = { call.finish(GRPCStatus(code: .failedPrecondition, message: failure)) }
     }
     static let failure = "etcdserver: 鍵が見つかりません – 100% ünïcödé\n"
     /// Answers every message with itself, until the client ends.
@@ -100,7 +100,7 @@ struct GRPCClientTests {
     func errorStatus() async throws {
         let fixture = try await ClientFixture()
         let failed = await status { () async throws(GRPCStatus) in try await fixture.client.unary(path: "/test.Echo/Fail", request: []) }
-        #expect(failed == GRPCStatus(code: 9, message: TestMethods.failure))
+        #expect(failed == GRPCStatus(code: .failedPrecondition, message: TestMethods.failure))
         try await fixture.shutdown()
     }
 
@@ -108,7 +108,7 @@ struct GRPCClientTests {
     func unknownMethod() async throws {
         let fixture = try await ClientFixture()
         let failed = await status { () async throws(GRPCStatus) in try await fixture.client.unary(path: "/test.Echo/Nope", request: []) }
-        #expect(failed?.code == 12)
+        #expect(failed?.code == .unimplemented)
         #expect(failed?.message == "unknown method /test.Echo/Nope")
         try await fixture.shutdown()
     }
@@ -130,14 +130,14 @@ struct GRPCClientTests {
         let failed = await status { () async throws(GRPCStatus) in
             try await fixture.client.unary(path: "/test.Echo/Unary", request: [UInt8](repeating: 7, count: 4096))
         }
-        #expect(failed?.code == 8)
+        #expect(failed?.code == .resourceExhausted)
         #expect(failed?.message == "grpc: received message larger than max (4096 vs. 1024)")
         // The connection is still good.
         let answer = try await fixture.client.unary(path: "/test.Echo/Unary", request: Array("small".utf8))
         #expect(String(decoding: answer, as: UTF8.self) == "small||")
         let small = try await GRPCClient.connect(host: "127.0.0.1", port: fixture.listener.localAddress!.port!, group: fixture.group, maxMessageBytes: 4).get()
         let refused = await status { () async throws(GRPCStatus) in try await small.unary(path: "/test.Echo/Unary", request: Array("long".utf8)) }
-        #expect(refused?.code == 8)
+        #expect(refused?.code == .resourceExhausted)
         try await small.close().get()
         try await fixture.shutdown()
     }
@@ -149,10 +149,10 @@ struct GRPCClientTests {
         for await _ in fixture.hangs { break }
         try await fixture.accepted.closeAll()
         let failed = await hung
-        #expect(failed?.code == 14)
+        #expect(failed?.code == .unavailable)
         #expect(failed?.message == "grpc: the connection to \(fixture.client.authority) closed")
         let later = await status { () async throws(GRPCStatus) in try await fixture.client.unary(path: "/test.Echo/Unary", request: []) }
-        #expect(later?.code == 14)
+        #expect(later?.code == .unavailable)
         try await fixture.shutdown()
     }
 
@@ -177,7 +177,7 @@ struct GRPCClientTests {
         let client = try await GRPCClient.connect(host: "127.0.0.1", port: silent.localAddress!.port!, group: group, keepAlive: quick).get()
         // The call has no deadline: only the unanswered PING can end it.
         let failed = await status { () async throws(GRPCStatus) in try await client.unary(path: "/test.Echo/Unary", request: []) }
-        #expect(failed?.code == 14)
+        #expect(failed?.code == .unavailable)
         #expect(try await client.eventLoop.submit { client.connection.pingsAnswered }.get() == 0)
         try await silent.close()
         try await group.shutdownGracefully()
@@ -263,6 +263,6 @@ struct GRPCClientTests {
     func messageDecoding() {
         #expect(GRPCStatus.decodeMessage("caf%C3%A9 100%25") == "café 100%")
         #expect(GRPCStatus.decodeMessage("50% off %zz %4") == "50% off %zz %4")
-        #expect(GRPCStatus.decodeMessage(GRPCStatus(code: 2, message: TestMethods.failure).encodedMessage) == TestMethods.failure)
+        #expect(GRPCStatus.decodeMessage(GRPCStatus(code: .unknown, message: TestMethods.failure).encodedMessage) == TestMethods.failure)
     }
 }

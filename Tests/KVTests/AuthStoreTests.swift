@@ -86,7 +86,7 @@ import Wire
         _ = try auth(&d, InternalRaftRequest(authUserGrantRole: AuthUserGrantRoleRequest(user: "root", role: "root"))).get()
         #expect(failure(auth(&d, InternalRaftRequest(authEnable: AuthEnableRequest()))) == .authUnsupported)
         #expect((try? auth(&d, InternalRaftRequest(authDisable: AuthDisableRequest())).get()) != nil)
-        #expect(KVError.rootUserNotExist.status == RPCStatus(code: 9, message: "etcdserver: root user does not exist"))
-        #expect(KVError.noSpace.status == RPCStatus(code: 8, message: "etcdserver: mvcc: database space exceeded"))
+        #expect(KVError.rootUserNotExist.status == GRPCStatus(code: .failedPrecondition, message: "etcdserver: root user does not exist"))
+        #expect(KVError.noSpace.status == GRPCStatus(code: .resourceExhausted, message: "etcdserver: mvcc: database space exceeded"))
     }
 }

@@ -17,7 +17,7 @@ import Wire
                 Issue.record("applied \(garbage) as \(applied.result)")
                 continue
             }
-            #expect(error.status.code == 2)
+            #expect(error.status.code == .unknown)
             #expect(!error.status.message.isEmpty)
         }
         #expect(try driver.machine.hashKV() == hash)
@@ -38,7 +38,7 @@ import Wire
         let checks = RequestChecks()
         #expect(throws: KVError.leaseProvided) { try checks.check(PutRequest(key: Data("k".utf8), lease: 1, ignoreLease: true)) }
         #expect(throws: KVError.valueProvided) { try checks.check(PutRequest(key: Data("k".utf8), value: Data("v".utf8), ignoreValue: true)) }
-        #expect(KVError.leaseProvided.status == RPCStatus(code: 3, message: "etcdserver: lease is provided"))
+        #expect(KVError.leaseProvided.status == GRPCStatus(code: .invalidArgument, message: "etcdserver: lease is provided"))
         // Puts in both branches of a nested txn do not overlap; a put beside a nested delete does.
         let put = RequestOp(request: .requestPut(PutRequest(key: Data("k".utf8))))
         let both = TxnRequest(success: [RequestOp(request: .requestTxn(TxnRequest(success: [put], failure: [put])))])

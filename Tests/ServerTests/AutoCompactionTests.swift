@@ -109,7 +109,7 @@ struct AutoCompactionTests {
         try await eventually("a compaction to revision \(written)") {
             try await node.eventLoop.submit { node.kv.compactRevision }.get() >= written
         }
-        await #expect(throws: GRPCStatus(code: 11, message: "etcdserver: mvcc: required revision has been compacted")) {
+        await #expect(throws: GRPCStatus(code: .outOfRange, message: "etcdserver: mvcc: required revision has been compacted")) {
             let _: RangeResponse = try await client.unary("/etcdserverpb.KV/Range", RangeRequest(key: Data("k".utf8), revision: written - 1), timeout: .seconds(10))
         }
         try await client.close().get()

@@ -28,25 +28,25 @@ struct ClusterServiceTests {
         #expect(added.header?.memberID == own)
 
         // Refused when applied: the new ID is fresh, the URL is the member's own.
-        await expectStatus(9, "etcdserver: Peer URLs already exists") {
+        await expectStatus(.failedPrecondition, "etcdserver: Peer URLs already exists") {
             let _: MemberAddResponse = try await client.unary(
                 "/etcdserverpb.Cluster/MemberAdd", MemberAddRequest(peerURLs: ["http://127.0.0.1:2380"], isLearner: true), timeout: .seconds(10))
         }
-        await expectStatus(9, "etcdserver: too many learner members in cluster") {
+        await expectStatus(.failedPrecondition, "etcdserver: too many learner members in cluster") {
             let _: MemberAddResponse = try await client.unary(
                 "/etcdserverpb.Cluster/MemberAdd", MemberAddRequest(peerURLs: ["http://127.0.0.1:2490"], isLearner: true), timeout: .seconds(10))
         }
-        await expectStatus(3, "etcdserver: given member URLs are invalid") {
+        await expectStatus(.invalidArgument, "etcdserver: given member URLs are invalid") {
             let _: MemberAddResponse = try await client.unary(
                 "/etcdserverpb.Cluster/MemberAdd", MemberAddRequest(peerURLs: ["not a url"]), timeout: .seconds(10))
         }
         // The learner never started: it holds nothing of the leader's log.
-        await expectStatus(9, "etcdserver: can only promote a learner member which is in sync with leader") {
+        await expectStatus(.failedPrecondition, "etcdserver: can only promote a learner member which is in sync with leader") {
             let _: MemberPromoteResponse = try await client.unary(
                 "/etcdserverpb.Cluster/MemberPromote", MemberPromoteRequest(id: learner.id), timeout: .seconds(10))
         }
         // As etcd's IsReadyToPromoteMember: one started voter of two after promotion is no quorum.
-        await expectStatus(9, "etcdserver: re-configuration failed due to not enough started members") {
+        await expectStatus(.failedPrecondition, "etcdserver: re-configuration failed due to not enough started members") {
             let _: MemberPromoteResponse = try await client.unary(
                 "/etcdserverpb.Cluster/MemberPromote", MemberPromoteRequest(id: own), timeout: .seconds(10))
         }
@@ -58,7 +58,7 @@ struct ClusterServiceTests {
         let removed: MemberRemoveResponse = try await client.unary(
             "/etcdserverpb.Cluster/MemberRemove", MemberRemoveRequest(id: learner.id), timeout: .seconds(10))
         #expect(removed.members.map(\.id) == [own])
-        await expectStatus(5, "etcdserver: member not found") {
+        await expectStatus(.notFound, "etcdserver: member not found") {
             let _: MemberRemoveResponse = try await client.unary(
                 "/etcdserverpb.Cluster/MemberRemove", MemberRemoveRequest(id: learner.id), timeout: .seconds(10))
         }
@@ -70,7 +70,7 @@ struct ClusterServiceTests {
         try await group.shutdownGracefully()
     }
 
-    private func expectStatus(_ code: Int, _ message: String, _ body: () async throws -> Void) async {
+    private func expectStatus(_ code: StatusCode, _ message: String, _ body: () async throws -> Void) async {
         do {
             try await body()
             Issue.record("expected status \(code) \(message), got success")

@@ -56,7 +56,7 @@ struct ElectionServiceTests {
         let (server, client) = try await MemberServerTests.start(directory, group: group)
         let a = try await ConcurrencyCalls.grant(client)
         let b = try await ConcurrencyCalls.grant(client)
-        let noLeader = GRPCStatus(code: 2, message: "election: no leader")
+        let noLeader = GRPCStatus(code: .unknown, message: "election: no leader")
         await #expect(throws: noLeader) { _ = try await leader(client, "vote") }
 
         let observed = ObservedLeaders()
@@ -84,8 +84,8 @@ struct ElectionServiceTests {
         #expect((proclaimed.header?.revision ?? 0) > leaderA.rev)
         #expect(try await leader(client, "vote").kv?.value == Data("a2".utf8))
         let impostor = LeaderKey(name: Data("vote".utf8), key: ConcurrencyCalls.key("vote", b), rev: leaderA.rev, lease: b)
-        await #expect(throws: GRPCStatus(code: 2, message: "election: not leader")) { _ = try await proclaim(client, impostor, "b?") }
-        let missing = GRPCStatus(code: 2, message: "\"leader\" field must be provided")
+        await #expect(throws: GRPCStatus(code: .unknown, message: "election: not leader")) { _ = try await proclaim(client, impostor, "b?") }
+        let missing = GRPCStatus(code: .unknown, message: "\"leader\" field must be provided")
         await #expect(throws: missing) { _ = try await proclaim(client, nil, "b?") }
         await #expect(throws: missing) { _ = try await resign(client, nil) }
         _ = try await resign(client, impostor)  // not the leader: nothing to delete, no error

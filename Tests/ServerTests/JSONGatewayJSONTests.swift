@@ -42,14 +42,14 @@ struct JSONGatewayJSONTests {
 
     @Test("error bodies: the gateway's {error, message, code} and a stream's error line")
     func errorBodies() {
-        #expect(GatewayHTTP.errorBody(code: 5, message: "etcdserver: requested lease not found")
+        #expect(GatewayHTTP.errorBody(code: .notFound, message: "etcdserver: requested lease not found")
             == #"{"error":"etcdserver: requested lease not found","message":"etcdserver: requested lease not found","code":5}"#)
-        #expect(GatewayHTTP.streamErrorBody(code: 14, message: "etcdserver: no leader")
+        #expect(GatewayHTTP.streamErrorBody(code: .unavailable, message: "etcdserver: no leader")
             == #"{"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader","http_status":"Service Unavailable"}}"#)
-        #expect(GatewayHTTP.status(forGRPCCode: 11) == .badRequest)
-        #expect(GatewayHTTP.status(forGRPCCode: 9) == .preconditionFailed)
-        #expect(GatewayHTTP.status(forGRPCCode: 12) == .notImplemented)
-        #expect(GatewayHTTP.status(forGRPCCode: 42) == .internalServerError)
+        #expect(GatewayHTTP.status(forGRPCCode: .outOfRange) == .badRequest)
+        #expect(GatewayHTTP.status(forGRPCCode: .failedPrecondition) == .preconditionFailed)
+        #expect(GatewayHTTP.status(forGRPCCode: .unimplemented) == .notImplemented)
+        #expect(GatewayHTTP.status(forGRPCCode: .dataLoss) == .internalServerError)
     }
 
     @Test("response heads: CORS and the handler's headers sorted, then Date, length, Connection")

@@ -50,7 +50,7 @@ final class JSONGatewayFixture: Sendable {
                                              kvs: [KeyValue(key: request.key, lease: request.limit)], count: 1)))
             },
             "/etcdserverpb.KV/Put": GRPCServer.unary { (_: PutRequest, reply: @escaping @Sendable (Result<PutResponse, GRPCStatus>) -> Void) in
-                reply(.failure(GRPCStatus(code: 3, message: "etcdserver: key is not provided")))
+                reply(.failure(GRPCStatus(code: .invalidArgument, message: "etcdserver: key is not provided")))
             },
             // Ferry's Watch: a created response for each create; the client's end ends the call.
             "/etcdserverpb.Watch/Watch": { call in

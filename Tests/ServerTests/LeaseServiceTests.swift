@@ -108,17 +108,17 @@ struct LeaseServiceTests {
         #expect(chosen.id == 0x1234 && chosen.ttl == 60)
         let short = try await grant(client, ttl: 0)
         #expect(short.ttl == 1)  // raised to the minimum TTL
-        await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: lease already exists")) {
+        await #expect(throws: GRPCStatus(code: .failedPrecondition, message: "etcdserver: lease already exists")) {
             _ = try await grant(client, ttl: 10, id: 0x1234)
         }
-        await #expect(throws: GRPCStatus(code: 11, message: "etcdserver: too large lease TTL")) {
+        await #expect(throws: GRPCStatus(code: .outOfRange, message: "etcdserver: too large lease TTL")) {
             _ = try await grant(client, ttl: 9_000_000_001)
         }
 
         // Keys on a lease; time-to-live with and without keys; a lease that does not exist.
         let attached = try await put(client, "lk/a", lease: picked.id)
         _ = try await put(client, "lk/b", lease: picked.id)
-        await #expect(throws: GRPCStatus(code: 5, message: "etcdserver: requested lease not found")) {
+        await #expect(throws: GRPCStatus(code: .notFound, message: "etcdserver: requested lease not found")) {
             _ = try await put(client, "lk/c", lease: 0x9999)
         }
         let live = try await timeToLive(client, picked.id, keys: true)
@@ -162,7 +162,7 @@ struct LeaseServiceTests {
         #expect(try await keys(client, prefix: "lk/").isEmpty)
         #expect(try await timeToLive(client, picked.id).ttl == -1)
         for id in [picked.id, 0x4321] {
-            await #expect(throws: GRPCStatus(code: 5, message: "etcdserver: requested lease not found")) {
+            await #expect(throws: GRPCStatus(code: .notFound, message: "etcdserver: requested lease not found")) {
                 _ = try await revoke(client, id)
             }
         }

@@ -57,7 +57,7 @@ struct MaintenanceServiceTests {
         return messages
     }
 
-    static let noSpace = GRPCStatus(code: 8, message: "etcdserver: mvcc: database space exceeded")
+    static let noSpace = GRPCStatus(code: .resourceExhausted, message: "etcdserver: mvcc: database space exceeded")
 
     @Test("past the quota writes are refused with NOSPACE raised; compaction, defragment and disarm let them in again")
     func quotaAndAlarms() async throws {
@@ -166,17 +166,17 @@ struct MaintenanceServiceTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let (server, client) = try await Self.start(directory, quota: 0, group: group)
         try await put(client, "k", "v")
-        await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: authentication is not enabled")) {
+        await #expect(throws: GRPCStatus(code: .failedPrecondition, message: "etcdserver: authentication is not enabled")) {
             let _: AuthenticateResponse = try await client.unary("/etcdserverpb.Auth/Authenticate", AuthenticateRequest(name: "a", password: "b"), timeout: .seconds(10))
         }
-        await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: root user does not exist")) {
+        await #expect(throws: GRPCStatus(code: .failedPrecondition, message: "etcdserver: root user does not exist")) {
             let _: AuthEnableResponse = try await client.unary("/etcdserverpb.Auth/AuthEnable", AuthEnableRequest(), timeout: .seconds(10))
         }
         let _: AuthDisableResponse = try await client.unary("/etcdserverpb.Auth/AuthDisable", AuthDisableRequest(), timeout: .seconds(10))
-        await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: user name not found")) {
+        await #expect(throws: GRPCStatus(code: .failedPrecondition, message: "etcdserver: user name not found")) {
             let _: AuthUserGetResponse = try await client.unary("/etcdserverpb.Auth/UserGet", AuthUserGetRequest(name: "bob"), timeout: .seconds(10))
         }
-        await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: role name not found")) {
+        await #expect(throws: GRPCStatus(code: .failedPrecondition, message: "etcdserver: role name not found")) {
             let _: AuthRoleGetResponse = try await client.unary("/etcdserverpb.Auth/RoleGet", AuthRoleGetRequest(role: "r"), timeout: .seconds(10))
         }
         let _: AuthRoleAddResponse = try await client.unary("/etcdserverpb.Auth/RoleAdd", AuthRoleAddRequest(name: "r"), timeout: .seconds(10))

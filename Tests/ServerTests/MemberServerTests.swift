@@ -128,13 +128,13 @@ struct MemberServerTests {
         #expect(deleted.deleted == 1)
 
         let _: CompactionResponse = try await client.unary("/etcdserverpb.KV/Compact", CompactionRequest(revision: 3), timeout: .seconds(10))
-        await #expect(throws: GRPCStatus(code: 11, message: "etcdserver: mvcc: required revision has been compacted")) {
+        await #expect(throws: GRPCStatus(code: .outOfRange, message: "etcdserver: mvcc: required revision has been compacted")) {
             _ = try await range(client, "k", revision: 2)
         }
-        await #expect(throws: GRPCStatus(code: 3, message: "etcdserver: key is not provided")) {
+        await #expect(throws: GRPCStatus(code: .invalidArgument, message: "etcdserver: key is not provided")) {
             _ = try await put(client, "", "x")
         }
-        await #expect(throws: GRPCStatus(code: 3, message: "etcdserver: request is too large")) {
+        await #expect(throws: GRPCStatus(code: .invalidArgument, message: "etcdserver: request is too large")) {
             _ = try await put(client, "big", String(repeating: "x", count: 20_000))
         }
         let before = try await range(client, "k")
@@ -157,7 +157,7 @@ struct MemberServerTests {
         #expect(version.body == "{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}")
         let health = try await endpoints(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/health"), []).get()
         #expect(health.status == .ok && health.body == "{\"health\":\"true\"}")
-        await #expect(throws: GRPCStatus(code: 9, message: "etcdserver: bad leader transferee")) {
+        await #expect(throws: GRPCStatus(code: .failedPrecondition, message: "etcdserver: bad leader transferee")) {
             let _: MoveLeaderResponse = try await client.unary("/etcdserverpb.Maintenance/MoveLeader", MoveLeaderRequest(targetID: 42), timeout: .seconds(10))
         }
 

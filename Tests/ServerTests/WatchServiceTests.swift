@@ -150,7 +150,7 @@ struct WatchServiceTests {
         }
         #expect(afterClose.last?.watchID == b)
         watch.call.cancel()
-        #expect(try await watch.waitForEnd().code == 1)
+        #expect(try await watch.waitForEnd().code == .cancelled)
         try await client.close().get()
         server.stop()
         try await group.shutdownGracefully()
