@@ -42,6 +42,8 @@ public final class MemberServer: @unchecked Sendable {
             server.node.onRemoved = onRemoved
         }
         do {
+            let node = server.node
+            try node.eventLoop.submit { node.applyRecoveredEntries() }.wait()
             try server.listen()
         } catch {
             server.shutdownGroups()

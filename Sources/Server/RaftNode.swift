@@ -226,6 +226,12 @@ public final class RaftNode: @unchecked Sendable {
         }
     }
 
+    /// Applies what the recovered log had committed, before the member serves anyone: a
+    /// restarted member never answers from a state older than the one it served before it
+    /// stopped (etcd's backend keeps its applied state; Ferry's is rebuilt from the snapshot
+    /// and the WAL). On the loop, before `start`.
+    func applyRecoveredEntries() { processReady() }
+
     private func processReady() {
         if !stopped { maybeProposeBatch() }
         while !stopped, raw.hasReady {

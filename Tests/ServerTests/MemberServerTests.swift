@@ -78,6 +78,10 @@ struct MemberServerTests {
         #expect(FileManager.default.createFile(atPath: leftover, contents: Data(count: 100)))
         (server, client) = try await start()
         #expect(!FileManager.default.fileExists(atPath: leftover))
+        // What the WAL had committed is applied before the member serves: it answers from no
+        // older state than it did before the stop, not even a serializable read at once.
+        let restarted = server.node
+        #expect(try await restarted.eventLoop.submit { restarted.kv.revision }.get() == before.header?.revision)
         let after = try await range(client, "key7", serializable: true)
         #expect(after.kvs == before.kvs)
         #expect(after.header?.revision == before.header?.revision)
