@@ -6,7 +6,7 @@ APT_PACKAGES := libprotobuf-c-dev libnghttp2-dev protobuf-c-compiler protobuf-co
 	etcd-client etcd-server nghttp2-client curl golang-go golang-etcd-server-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests test-repeat bench-vs-etcd lincheck raft-oracle generate fuzz bench clean
+.PHONY: run test deps build release check-shared check-generated conformance unit-tests crash-tests cluster-tests test-repeat bench-vs-etcd lincheck raft-oracle generate fuzz bench tsan clean
 
 ## run: builds and runs a local three-member cluster in the foreground (Ctrl-C stops it)
 run: deps release
@@ -128,5 +128,12 @@ bench: release
 	.build/release/ferry-bench kv
 	.build/release/ferry-bench transport
 
+## tsan: the KV and Server tests under Thread Sanitizer, built apart in .build-tsan (not part of test):
+## the KV state is frozen for, and compaction rebuilt on, the background thread while the loop goes on
+TSAN_FLAGS := --sanitize=thread --scratch-path .build-tsan
+tsan: deps
+	swift build $(SWIFT_BUILD_FLAGS) --build-tests $(TSAN_FLAGS)
+	swift test --skip-build $(TSAN_FLAGS) --filter 'KVTests|ServerTests'
+
 clean:
-	rm -rf .build fuzz-out
+	rm -rf .build .build-tsan fuzz-out

@@ -31,7 +31,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Wire", dependencies: ["CEtcdProto", "CProtobufC"]),
         .target(name: "Raft", dependencies: ["Wire"]),
-        .target(name: "KV", dependencies: ["Wire"], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        .target(name: "KV", dependencies: ["Wire"]),
         .target(name: "Storage", dependencies: ["Raft", "Wire"]),
         .target(
             name: "HTTP2",
