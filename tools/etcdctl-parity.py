@@ -320,6 +320,7 @@ def masks(text):
         (r"\b[0-9a-f]{14,15}\b", "<id>"),
         (r'("(?:cluster_id|member_id|ID|id|leader|raft_term|raft_index|raftIndex|raftTerm|raftAppliedIndex|dbSize|dbSizeInUse|hash_revision|compact_revision)":)\s*"?\d+"?', r"\1<n>"),
         (r"\b\d{17,20}\b", "<id>"),                          # IDs in decimal
+        (r"Member +<id>", "Member <id>"),                   # %16x pads a random ID with fewer digits
         (r"3\.4\.\d+", "<version>"),
         (r"\b\d+(\.\d+)? ?(kB|MB|B)\b", "<size>"),
         (r"\|\s+(true|false) \|(\s+)(true|false) \|", r"| <leader> |\2\3 |"),       # status table: who leads
