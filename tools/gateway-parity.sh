@@ -14,9 +14,35 @@ work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 
+# Seconds a request, or a member's start, may take before it counts as failed: only a failing
+# run waits that long, so it is generous for a loaded machine.
+limit=30
+
 session() {
   local E=$url
-  r() { echo "### ${*//$E/}"; curl -si --max-time 5 "$@"; echo; }
+  r() { echo "### ${*//$E/}"; curl -si --max-time $limit "$@"; echo; }
+  # messages FILE: how many messages (lines starting with "{") arrived whole, newline and all.
+  messages() {
+    local n
+    n=$(grep -c '^{' "$1")
+    [ -n "$(tail -c 1 "$1")" ] && [[ $(tail -n 1 "$1") == "{"* ]] && n=$((n - 1))
+    echo $n
+  }
+  # s COUNT ARGS...: a streaming request, read until the server has sent COUNT messages (or
+  # ended the stream itself), then hung up on: the same output however slow the machine.
+  s() {
+    local count=$1 curl
+    shift
+    echo "### ${*//$E/}"
+    : >"$work/stream"  # emptied before the count starts, not by the child at some point
+    curl -si -N --max-time $limit "$@" >"$work/stream" &
+    curl=$!
+    while kill -0 $curl 2>/dev/null && [ "$(messages "$work/stream")" -lt "$count" ]; do sleep 0.02; done
+    kill $curl 2>/dev/null
+    wait $curl 2>/dev/null
+    cat "$work/stream"
+    echo
+  }
   r $E/v3/kv/put -d '{"key":"Zm9v","value":"YmFy"}'
   r $E/v3/kv/range -d '{"key":"Zm9v"}'
   r $E/v3/kv/range -d '{"key":"Zm9v","count_only":true}'
@@ -56,13 +82,14 @@ session() {
   r -H 'Connection: close' $E/v3/kv/range -d '{"key":""}'
   r -0 $E/v3/kv/range -d '{"key":"Zm9v"}'
   r -0 $E/v3/kv/range -d '{"key":""}'
-  r -N --max-time 1 $E/v3/watch -d '{"create_request":{"key":"AA==","range_end":"AA==","start_revision":4,"prev_kv":true}}'
-  r -N --max-time 1 $E/v3/watch -d '{"create_request":{"key":"AA==","range_end":"AA==","start_revision":2}}'
-  r -N --max-time 1 $E/v3/watch -d '{"create_request":{"key":"YQ=="}} {"cancel_request":{"watch_id":0}}'
-  r -N --max-time 1 $E/v3/watch -d '{"create_request":{"key":""'
-  r -N --max-time 1 $E/v3/watch -d '{"create_request":{"key":"YQ=="}} [1]'
+  # Watches: created, then the history; created, then canceled; an error; created only.
+  s 2 $E/v3/watch -d '{"create_request":{"key":"AA==","range_end":"AA==","start_revision":4,"prev_kv":true}}'
+  s 2 $E/v3/watch -d '{"create_request":{"key":"AA==","range_end":"AA==","start_revision":2}}'
+  s 2 $E/v3/watch -d '{"create_request":{"key":"YQ=="}} {"cancel_request":{"watch_id":0}}'
+  s 1 $E/v3/watch -d '{"create_request":{"key":""'
+  s 1 $E/v3/watch -d '{"create_request":{"key":"YQ=="}} [1]'
   r $E/v3/lease/grant -d '{"TTL":600,"ID":"42"}'
-  r -N --max-time 2 $E/v3/lease/keepalive -d '{"ID":"42"} {"ID":"43"}'
+  s 2 $E/v3/lease/keepalive -d '{"ID":"42"} {"ID":"43"}'
 }
 
 mask() {
@@ -72,7 +99,7 @@ mask() {
 
 # run NAME BINARY: a fresh member, the session, the member stopped.
 run() {
-  local name=$1 binary=$2 deadline=$((SECONDS + 20))
+  local name=$1 binary=$2 deadline=$((SECONDS + limit))
   "$binary" --name m --data-dir "$work/$name" --listen-client-urls $url --advertise-client-urls $url \
     --listen-peer-urls http://127.0.0.1:$((port + 1)) --initial-advertise-peer-urls http://127.0.0.1:$((port + 1)) \
     --initial-cluster m=http://127.0.0.1:$((port + 1)) --heartbeat-interval 10 --election-timeout 100 >"$work/$name.log" 2>&1 &

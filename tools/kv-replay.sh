@@ -60,8 +60,9 @@ start_cluster() {
     fi
     pids+=($!)
   done
-  # Ready once every member answers /health with a leader and a quorum.
-  local deadline=$((SECONDS + 20)) ready endpoint pid
+  # Ready once every member answers /health with a leader and a quorum. The bound only limits
+  # a failing start, so it is generous for a loaded machine.
+  local deadline=$((SECONDS + 30)) ready endpoint pid
   while :; do
     ready=1
     for pid in "${pids[@]}"; do kill -0 $pid 2>/dev/null || ready=dead; done
@@ -70,7 +71,7 @@ start_cluster() {
     done
     [ $ready = 1 ] && return 0
     if [ $ready = dead ] || [ $SECONDS -ge $deadline ]; then
-      echo "kv-replay.sh: cluster $n ($mode) did not come up (a member exited, or no health within 20 s); its logs end:" >&2
+      echo "kv-replay.sh: cluster $n ($mode) did not come up (a member exited, or no health within 30 s); its logs end:" >&2
       tail -n 5 "$work"/c$n-m*.log >&2
       return 1
     fi

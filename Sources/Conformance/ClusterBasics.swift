@@ -12,7 +12,7 @@ extension ClusterHarness {
             if let problem = start(index) { return check("2. three members start", [problem]) }
             usleep(20_000)
         }
-        switch waitForLeader([0, 1, 2], timeout: 8) {
+        switch waitForLeader([0, 1, 2]) {
         case .success(let agreed):
             note("2. \(name(agreed.leader)) elected leader, all three agree, \(agreed.ms) ms after start")
             check("2. three members elect exactly one leader all agree on (\(agreed.ms) ms after start)", [])
@@ -23,7 +23,8 @@ extension ClusterHarness {
         return true
     }
 
-    /// Polls each member's `member list` (up to 5 s: attributes are published through raft).
+    /// Polls each member's `member list` until it is complete: attributes are published
+    /// through raft.
     private func memberListProblems() -> [String] {
         var problems: [String] = []
         for index in 0..<3 {
@@ -42,7 +43,7 @@ extension ClusterHarness {
                 case .failure(let problem):
                     last = problem.description
                 }
-                if last.isEmpty || Date().timeIntervalSince(start) > 5 { break }
+                if last.isEmpty || Date().timeIntervalSince(start) > waitLimit { break }
                 usleep(100_000)
             }
             if !last.isEmpty { problems.append("member list via \(name(index)): \(last)") }
@@ -81,26 +82,34 @@ extension ClusterHarness {
     }
 
     /// Linearizable reads arriving at every member at once each get a read index of their own
-    /// from the leader (their contexts must not collide across members) and answer promptly.
+    /// from the leader. Contexts that collided across members would leave a read unanswered
+    /// until the member gives up on its read index (a timeout error, well inside etcdctl's
+    /// own timeout), so every read must answer with its key; how long they took is only shown.
     private func checkConcurrentReads() {
         let perMember = 5
         let etcdctl = etcdctl
         let targets = (0..<(3 * perMember)).map { endpoint($0 % 3) }
+        let keys = targets.indices.map { "rw/from-\(name($0 % 3))" }
         let results = UnsafeMutableBufferPointer<EtcdctlResult?>.allocate(capacity: targets.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         nonisolated(unsafe) let slots = results
         DispatchQueue.concurrentPerform(iterations: targets.count) { index in
-            slots[index] = etcdctl.run([targets[index]], ["get", "rw/from-\(name(index % 3))"], timeout: 5)
+            slots[index] = etcdctl.run([targets[index]], ["get", keys[index]], timeout: waitLimit)
         }
         var problems: [String] = []
+        var slowest = 0.0
         for (index, result) in results.enumerated() {
             guard let result else { continue }
-            let seconds = result.finished.timeIntervalSince(result.started)
-            if !result.ok { problems.append("get via \(targets[index]) failed (exit \(result.status)): \(result.stderr.prefix(200))") }
-            if seconds > 3 { problems.append("get via \(targets[index]) took \(Int(seconds * 1000)) ms") }
+            slowest = max(slowest, result.finished.timeIntervalSince(result.started))
+            if !result.ok {
+                problems.append("get via \(targets[index]) failed (exit \(result.status)): \(result.stderr.prefix(200))")
+            } else if !result.stdout.hasPrefix(keys[index] + "\n") {
+                problems.append("get \(keys[index]) via \(targets[index]) printed \(result.stdout.prefix(200).debugDescription)")
+            }
         }
-        check("3. \(targets.count) concurrent linearizable reads through all three members each answer within 3 s", problems)
+        note("3. \(targets.count) concurrent linearizable reads: the slowest etcdctl took \(Int(slowest * 1000)) ms")
+        check("3. \(targets.count) concurrent linearizable reads through all three members each answer with their key", problems)
     }
 
     private func checkTxn() {

@@ -5,37 +5,63 @@ import Foundation
 /// exclusion and hands over when the holder lets go.
 extension ClusterHarness {
     func checkLock() {
-        let etcdctl = etcdctl
-        let first = endpoint(1)
-        let second = endpoint(2)
+        let title = "3. etcdctl lock through two members: mutual exclusion, then hand-over"
+        let lock = "ci-lock-\(UUID().uuidString.prefix(8))"
         let stamp = "$(date +%s%N)"
-        let holders = [
-            (first, "echo A-start \(stamp); sleep 1; echo A-end \(stamp)", 0),
-            (second, "echo B-start \(stamp)", 300_000),
-        ]
-        let results = UnsafeMutableBufferPointer<EtcdctlResult?>.allocate(capacity: holders.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        nonisolated(unsafe) let slots = results
-        DispatchQueue.concurrentPerform(iterations: holders.count) { index in
-            usleep(useconds_t(holders[index].2))
-            slots[index] = etcdctl.run([holders[index].0], ["lock", "ci-lock", "--", "sh", "-c", holders[index].1], timeout: 8)
-        }
+        // A holds the lock until the check lets it go, once B waits for it.
+        let release = "\(etcdctl.scratch)/\(lock).release"
+        let holdUntilReleased = "echo A-start \(stamp); while [ ! -e \(release) ]; do sleep 0.02; done; echo A-end \(stamp)"
         var problems: [String] = []
-        var times: [String: UInt64] = [:]
-        for result in results.compactMap({ $0 }) {
-            if !result.ok { problems.append("etcdctl lock failed (exit \(result.status)): \(result.stderr.prefix(200))") }
-            for line in result.stdout.split(separator: "\n") {
+        var holders: [BackgroundEtcdctl] = []
+        defer {
+            for holder in holders where holder.child.isRunning { holder.child.killAndReap() }
+            try? FileManager.default.removeItem(atPath: release)
+        }
+        func lockHolder(_ index: Int, _ command: String) -> BackgroundEtcdctl? {
+            do {
+                let holder = try BackgroundEtcdctl(etcdctl, endpoint(index), ["lock", lock, "--", "sh", "-c", command])
+                registry.add(holder.child)
+                holders.append(holder)
+                return holder
+            } catch {
+                problems.append("cannot run etcdctl lock: \(error)")
+                return nil
+            }
+        }
+        guard let first = lockHolder(1, holdUntilReleased) else {
+            check(title, problems)
+            return
+        }
+        if !first.wait(seconds: waitLimit, until: { $0.hasPrefix("A-start ") }) {
+            problems.append("A (via \(name(1))) did not get the lock: \(first.tail)")
+        } else if let second = lockHolder(2, "echo B-start \(stamp)") {
+            // B waits once its key is under the lock's prefix, after A's.
+            if !pollUntil({ keys(under: lock + "/").count == 2 }) {
+                problems.append("B's key never appeared under \(lock)/: \(keys(under: lock + "/"))")
+            }
+            _ = FileManager.default.createFile(atPath: release, contents: nil)
+            for (label, holder) in [("A", first), ("B", second)] {
+                let status = holder.child.wait(timeout: waitLimit)
+                if status != 0 { problems.append("\(label)'s etcdctl lock \(status.map { "exited \($0)" } ?? "still runs"): \(holder.tail)") }
+            }
+            var times: [String: UInt64] = [:]
+            for line in first.lines + second.lines {
                 let parts = line.split(separator: " ")
                 if parts.count == 2, let time = UInt64(parts[1]) { times[String(parts[0])] = time }
             }
+            if let end = times["A-end"], let start = times["B-start"] {
+                if start < end { problems.append("B held the lock \((end - start) / 1_000_000) ms before A let go") }
+                note("3. lock handed from A (via \(first.endpoint)) to B (via \(second.endpoint)) \(Int64(start) / 1_000_000 - Int64(end) / 1_000_000) ms after A let go")
+            } else if problems.isEmpty {
+                problems.append("the holders did not report their times: \(times)")
+            }
         }
-        if let end = times["A-end"], let start = times["B-start"] {
-            if start < end { problems.append("B held the lock \((end - start) / 1_000_000) ms before A let go") }
-            note("3. lock handed from A (via \(first)) to B (via \(second)) \(Int64(start) / 1_000_000 - Int64(end) / 1_000_000) ms after A let go")
-        } else if problems.isEmpty {
-            problems.append("the holders did not report their times: \(times)")
-        }
-        check("3. etcdctl lock through two members: mutual exclusion, then hand-over", problems)
+        check(title, problems)
+    }
+
+    /// The keys under `prefix`, read through the first member.
+    func keys(under prefix: String) -> [String] {
+        let result = etcdctl.run([endpoint(0)], ["get", prefix, "--prefix", "--keys-only"])
+        return result.ok ? result.stdout.split(separator: "\n").map(String.init) : []
     }
 }

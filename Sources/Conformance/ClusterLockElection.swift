@@ -16,53 +16,15 @@ extension ClusterHarness {
         }
     }
 
-    /// A long-lived etcdctl (elect), its output in the scratch folder.
-    private final class Elector {
-        let child: ChildProcess
-        let output: String
-
-        init(_ etcdctl: Etcdctl, _ endpoint: String, _ arguments: [String]) throws {
-            output = "\(etcdctl.scratch)/elect-\(UUID().uuidString).out"
-            _ = FileManager.default.createFile(atPath: output, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: output) else { throw Files.Missing(path: output) }
-            defer { try? handle.close() }
-            child = try ChildProcess(executable: etcdctl.path, arguments: ["--endpoints", endpoint, "--dial-timeout", "1s", "elect"] + arguments,
-                                     directory: etcdctl.scratch, environment: ChildProcess.environment(["ETCDCTL_API": "3"]), output: handle)
-        }
-
-        var lines: [String] {
-            let text = FileManager.default.contents(atPath: output).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            return text.split(separator: "\n").map(String.init)
-        }
-
-        /// Waits up to `seconds` for `line` in the output.
-        func wait(for line: String, seconds: Double) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while !lines.contains(line) {
-                if Date() > deadline || !child.isRunning { return lines.contains(line) }
-                usleep(20_000)
-            }
-            return true
-        }
-
-        /// SIGTERM (etcdctl resigns or stops observing) and the exit status.
-        func stop() -> Int32? {
-            child.signal(SIGTERM)
-            let status = child.wait(timeout: 5)
-            if status == nil { child.killAndReap() }
-            return status
-        }
-    }
-
     private func checkElect() {
         let election = "ci-elect-\(UUID().uuidString.prefix(8))"
         let proposals = ["A-\(election)", "B-\(election)"]
         var problems: [String] = []
-        var started: [Elector] = []
+        var started: [BackgroundEtcdctl] = []
         defer { for elector in started where elector.child.isRunning { elector.child.killAndReap() } }
-        func elector(_ index: Int, _ arguments: [String]) -> Elector? {
+        func elector(_ index: Int, _ arguments: [String]) -> BackgroundEtcdctl? {
             do {
-                let elector = try Elector(etcdctl, endpoint(index), arguments)
+                let elector = try BackgroundEtcdctl(etcdctl, endpoint(index), ["elect"] + arguments)
                 registry.add(elector.child)
                 started.append(elector)
                 return elector
@@ -75,23 +37,27 @@ extension ClusterHarness {
             check("3. etcdctl elect through two members: one leader at a time, hand-over on resign, observed", problems)
             return
         }
-        if !first.wait(for: proposals[0], seconds: 8) {
-            problems.append("A (via \(name(0))) was not elected: \(first.lines.suffix(3).joined(separator: " | "))")
+        if !first.wait(for: proposals[0], seconds: waitLimit) {
+            problems.append("A (via \(name(0))) was not elected: \(first.tail)")
         } else if let second = elector(1, [election, proposals[1]]) {
-            if second.wait(for: proposals[1], seconds: 1.5) {
+            // B campaigns with a key under the election's prefix; with A's key before it, B
+            // must wait, and not print its proposal until A resigns.
+            if !pollUntil({ keys(under: election + "/").count == 2 }) {
+                problems.append("B's key never appeared under \(election)/: \(keys(under: election + "/")) (B: \(second.tail))")
+            } else if second.lines.contains(proposals[1]) {
                 problems.append("B (via \(name(1))) was elected while A led")
             }
             let resigned = Date()
             if let status = first.stop(), status != 0 { problems.append("A's etcdctl elect exited \(status) on SIGTERM; etcd's resigns and exits 0") }
-            if !second.wait(for: proposals[1], seconds: 8) {
-                problems.append("B was not elected after A resigned: \(second.lines.suffix(3).joined(separator: " | "))")
+            if !second.wait(for: proposals[1], seconds: waitLimit) {
+                problems.append("B was not elected after A resigned: \(second.tail)")
             } else {
                 note("3. leadership handed from A (via \(name(0))) to B (via \(name(1))) \(Int(Date().timeIntervalSince(resigned) * 1000)) ms after A resigned")
             }
             if let status = second.stop(), status != 0 { problems.append("B's etcdctl elect exited \(status) on SIGTERM") }
         }
         if problems.isEmpty {
-            _ = observer.wait(for: proposals[1], seconds: 5)
+            _ = observer.wait(for: proposals[1], seconds: waitLimit)
             let seen = observer.lines.filter { proposals.contains($0) }
             if seen != proposals { problems.append("the observer via \(name(2)) saw \(seen), want \(proposals)") }
         }

@@ -24,18 +24,17 @@ extension ClusterHarness {
         if case .failure(let problem) = waitForConvergence([0, 1, 2]) { return [problem.description] }
         var problems: [String] = []
         var last = ""
-        for _ in 0..<5 {
+        let agreed = pollUntil(every: 0.2) {
             let result = etcdctl.run([endpoint(0)], ["endpoint", "hashkv", "--cluster", "-w", "json"])
             guard result.ok, case .array(let items)? = result.json else {
                 last = "endpoint hashkv --cluster: \(result.summary)"
-                continue
+                return false
             }
             let hashes = items.map { EtcdctlJSON.uint($0["HashKV"]?["hash"]) }
-            last = hashes.count == 3 && Set(hashes).count == 1 ? "" : "hashes \(hashes) from \(items.count) members"
-            if last.isEmpty { break }
-            usleep(200_000)
+            last = "hashes \(hashes) from \(items.count) members"
+            return hashes.count == 3 && Set(hashes).count == 1
         }
-        if !last.isEmpty { problems.append(last) }
+        if !agreed { problems.append(last) }
         let status = etcdctl.run([endpoint(0)], ["endpoint", "status", "--cluster", "-w", "json"])
         if status.ok, case .array(let items)? = status.json {
             let leaders = Set(items.map { EtcdctlJSON.uint($0["Status"]?["leader"]) })
@@ -181,17 +180,16 @@ extension ClusterHarness {
         if child.wait(timeout: 10) == nil { child.killAndReap() }
     }
 
-    /// Polls until every member names the same leader; nil then, else why not after 8 s.
+    /// Polls until every member names the same leader; nil then, else why not.
     private func waitForExtraLeader(_ members: [ClusterMemberSpec]) -> String? {
-        let start = Date()
         var last = "no answer"
-        while Date().timeIntervalSince(start) < 8 {
+        let agreed = pollUntil(every: 0.1) {
             let leaders = members.map { try? etcdctl.status($0.endpoint).get().leader }
-            if let first = leaders.first, let leader = first, leader != 0, leaders.allSatisfy({ $0 == leader }) { return nil }
             last = "leaders \(leaders.map { $0.map(hex) ?? "none" })"
-            usleep(100_000)
+            guard let first = leaders.first, let leader = first, leader != 0 else { return false }
+            return leaders.allSatisfy { $0 == leader }
         }
-        return "no agreed leader after 8 s: \(last)"
+        return agreed ? nil : "no agreed leader after \(Int(waitLimit)) s: \(last)"
     }
 
     /// Runs a tool to completion (10 s at most); its exit status and output.

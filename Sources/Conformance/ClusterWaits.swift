@@ -1,6 +1,23 @@
 import Foundation
 import Wire
 
+/// How long a wait for an event (a leader, a catch-up, a line of output) may take before the
+/// check fails. Only a failing run waits this long, so it is generous: on a loaded 2-core
+/// machine the members and etcdctl can stall for seconds.
+let waitLimit: Double = 30
+
+/// Polls `condition` every `interval` seconds until it holds; false when it still does not
+/// after `timeout` seconds.
+func pollUntil(timeout: Double = waitLimit, every interval: Double = 0.05, _ condition: () -> Bool) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: .seconds(timeout))
+    while !condition() {
+        guard clock.now < deadline else { return false }
+        usleep(useconds_t(interval * 1_000_000))
+    }
+    return true
+}
+
 /// Polling the members until they agree: on a leader, on an applied index, on a key space.
 extension ClusterHarness {
     /// `endpoint status` of each member of `indexes`, asked at the same time.
@@ -35,7 +52,7 @@ extension ClusterHarness {
 
     /// Polls until `agreedLeader` succeeds or `timeout` passes; the leader, the milliseconds and
     /// the leader's term.
-    func waitForLeader(_ indexes: [Int], timeout: Double) -> Result<(leader: Int, ms: Int, term: UInt64), ClusterProblem> {
+    func waitForLeader(_ indexes: [Int], timeout: Double = waitLimit) -> Result<(leader: Int, ms: Int, term: UInt64), ClusterProblem> {
         let start = Date()
         var last = ClusterProblem("no answer")
         while Date().timeIntervalSince(start) < timeout {
@@ -54,7 +71,7 @@ extension ClusterHarness {
 
     /// Polls until the members of `indexes` agree on a leader and have applied the same index
     /// twice in a row; their statuses then.
-    func waitForConvergence(_ indexes: [Int], timeout: Double = 15) -> Result<[Int: EndpointStatus], ClusterProblem> {
+    func waitForConvergence(_ indexes: [Int], timeout: Double = waitLimit) -> Result<[Int: EndpointStatus], ClusterProblem> {
         let start = Date()
         var previous: [Int: EndpointStatus]?
         var last = ClusterProblem("no answer")

@@ -11,7 +11,7 @@ extension ClusterHarness {
         let writer = endpoint(1)
         var model = WatchedWrites()
         var problems: [String] = []
-        var watches: [BackgroundWatch] = []
+        var watches: [BackgroundEtcdctl] = []
         defer { for watch in watches { watch.stop() } }
 
         @discardableResult
@@ -29,9 +29,9 @@ extension ClusterHarness {
             guard result.ok else { return problems.append("del \(key): \(result.summary)") }
             model.delete(prefixed ? model.keys(from: prefix + key) : [prefix + key])
         }
-        func watch(_ index: Int, _ flags: [String]) -> BackgroundWatch? {
+        func watch(_ index: Int, _ flags: [String]) -> BackgroundEtcdctl? {
             do {
-                let watch = try BackgroundWatch(etcdctl, endpoint(index), ["watch", prefix, "--prefix"] + flags)
+                let watch = try BackgroundEtcdctl(etcdctl, endpoint(index), ["watch", prefix, "--prefix"] + flags)
                 registry.add(watch.child)
                 watches.append(watch)
                 return watch
@@ -50,9 +50,15 @@ extension ClusterHarness {
             return
         }
 
-        // The live watchers print from the first `ready` put they were there for.
+        // The live watchers print from the first `ready` put they were there for: etcdctl
+        // says nothing when its watch is set up, so put one until both have printed one.
         var ready = 0
-        while ready < 40, problems.isEmpty, ![live, previous].allSatisfy({ $0.lines.contains { $0.hasPrefix("ready-") } }) {
+        let readySince = Date()
+        while problems.isEmpty, ![live, previous].allSatisfy({ $0.lines.contains { $0.hasPrefix("ready-") } }) {
+            guard Date().timeIntervalSince(readySince) < waitLimit, live.child.isRunning, previous.child.isRunning else {
+                problems.append("the live watchers did not both print one of \(ready) ready puts: \(live.tail); \(previous.tail)")
+                break
+            }
             ready += 1
             put("ready", "ready-\(ready)")
             _ = live.wait(seconds: 0.25) { $0.contains("ready-\(ready)") }
@@ -68,7 +74,7 @@ extension ClusterHarness {
         }
 
         for (watch, flags, prevKV) in [(live, "", false), (history, " --rev \(first)", false), (previous, " --prev-kv", true)] {
-            _ = watch.wait(seconds: 5) { $0.hasSuffix("\(prefix)end\ndone\n") }
+            _ = watch.wait(seconds: waitLimit) { $0.hasSuffix("\(prefix)end\ndone\n") }
             // A live watcher starts at one of the ready puts; which one, its first event says.
             let starts = flags.contains("--rev") ? [0] : model.indexes(ofPutsOf: prefix + "ready")
             let output = watch.output
@@ -87,61 +93,12 @@ extension ClusterHarness {
         let last = put("compact-me", "x")
         let compacted = etcdctl.run([writer], ["compact", String(last)])
         if !compacted.ok { problems.append("compact \(last): \(compacted.summary)") }
-        let refused = etcdctl.run([endpoint(0)], ["watch", prefix, "--prefix", "--rev", String(first)], timeout: 3)
+        let refused = etcdctl.run([endpoint(0)], ["watch", prefix, "--prefix", "--rev", String(first)], timeout: waitLimit)
         let expected = "watch was canceled (etcdserver: mvcc: required revision has been compacted)\nError: watch is canceled by the server\n"
         if refused.status != 5 || refused.stderr != expected || !refused.stdout.isEmpty {
             problems.append("watch --rev \(first) after compacting at \(last): exit \(refused.status), stdout \(refused.stdout.debugDescription), stderr \(refused.stderr.debugDescription); want exit 5 and \(expected.debugDescription)")
         }
         check(name, problems)
-    }
-}
-
-/// A long-lived `etcdctl watch`, its output in the scratch folder.
-private final class BackgroundWatch {
-    let child: ChildProcess
-    let endpoint: String
-    private let outputPath: String
-    private let errorsPath: String
-
-    init(_ etcdctl: Etcdctl, _ endpoint: String, _ arguments: [String]) throws {
-        self.endpoint = endpoint
-        let base = "\(etcdctl.scratch)/watch-\(UUID().uuidString)"
-        outputPath = base + ".out"
-        errorsPath = base + ".err"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
-        guard let output = FileHandle(forWritingAtPath: outputPath) else { throw Files.Missing(path: outputPath) }
-        guard let errors = FileHandle(forWritingAtPath: errorsPath) else { throw Files.Missing(path: errorsPath) }
-        defer { try? output.close(); try? errors.close() }
-        child = try ChildProcess(executable: etcdctl.path, arguments: ["--endpoints", endpoint, "--dial-timeout", "1s"] + arguments,
-                                 directory: etcdctl.scratch, environment: ChildProcess.environment(["ETCDCTL_API": "3"]),
-                                 output: output, errors: errors)
-    }
-
-    var output: String { Self.text(outputPath) }
-    var errors: String { Self.text(errorsPath) }
-    var lines: [String] { output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
-
-    /// Waits up to `seconds` until the output satisfies `done`.
-    func wait(seconds: Double, until done: (String) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !done(output) {
-            if Date() > deadline || !child.isRunning { return done(output) }
-            usleep(20_000)
-        }
-        return true
-    }
-
-    func stop() {
-        guard child.isRunning else { return }
-        child.signal(SIGTERM)
-        if child.wait(timeout: 5) == nil { child.killAndReap() }
-        try? FileManager.default.removeItem(atPath: outputPath)
-        try? FileManager.default.removeItem(atPath: errorsPath)
-    }
-
-    private static func text(_ path: String) -> String {
-        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 }
 

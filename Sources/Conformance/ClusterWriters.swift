@@ -10,7 +10,8 @@ final class ClusterWriters: @unchecked Sendable {
         let finished: Date
     }
 
-    private let lock = NSLock()
+    /// Guards the fields below; signalled on every acknowledged put.
+    private let lock = NSCondition()
     private var acks: [Ack] = []
     private var failures = 0
     private var stopped = false
@@ -48,6 +49,18 @@ final class ClusterWriters: @unchecked Sendable {
         group.wait()
     }
 
+    /// Waits until `count` puts started after `since` have been acknowledged; false when
+    /// `timeout` seconds pass first.
+    func waitForAcknowledged(_ count: Int, startedAfter since: Date = .distantPast, timeout: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while acks.count(where: { $0.started > since }) < count {
+            if !lock.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
     var acknowledged: [Ack] {
         lock.lock()
         defer { lock.unlock() }
@@ -69,6 +82,7 @@ final class ClusterWriters: @unchecked Sendable {
     private func record(_ ack: Ack) {
         lock.lock()
         acks.append(ack)
+        lock.broadcast()
         lock.unlock()
     }
 

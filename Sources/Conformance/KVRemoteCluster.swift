@@ -20,8 +20,9 @@ final class KVRemoteCluster: KVTranscriptTarget {
     private var turn = 0
     private var watchers: [String: KVRemoteWatcher] = [:]
 
-    /// How long one call or wait may take before the replay gives up on the cluster.
-    static let timeout: TimeAmount = .seconds(10)
+    /// How long one call or wait may take before the replay gives up on the cluster: only a
+    /// failing replay waits this long, so it is generous for a loaded machine.
+    static let timeout: TimeAmount = .seconds(30)
 
     /// Replays `file` on the cluster at `endpoints` (HOST:PORT each); throws when it cannot
     /// be reached or is not fresh.

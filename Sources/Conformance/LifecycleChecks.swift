@@ -55,7 +55,7 @@ extension LifecycleCluster {
             return false
         }
         var problems: [String] = []
-        switch waitCaughtUp(2, leader: leader, timeout: 30) {
+        switch waitCaughtUp(2, leader: leader) {
         case .success:
             let seconds = Date().timeIntervalSince(restarted)
             let since = String(log(2).dropFirst(logBefore))
@@ -72,6 +72,9 @@ extension LifecycleCluster {
         return check("L2. a member restarted after missing \(keys) writes catches up by snapshot (logged) and holds every key", problems)
     }
 
+    /// Puts in one round of L3's write load.
+    private static let membershipRound = 200
+
     /// L3: under write load, a learner joins, is promoted, and an original voter is removed.
     func checkMembershipChange() -> Bool {
         guard case .success(let leader) = waitForLeader(current) else {
@@ -87,7 +90,7 @@ extension LifecycleCluster {
         let loadThread = Thread { [self] in
             var round = 0
             while !stop.withLock({ stopping }) {
-                let pairs = Self.pairs("member/\(round)/", count: 200, size: 1024)
+                let pairs = Self.pairs("member/\(round)/", count: Self.membershipRound, size: 1024)
                 let result = load.put(pairs, endpoint: endpoint(writer), inFlight: 8)
                 stop.withLock {
                     acknowledged.formUnion(result.acknowledged)
@@ -106,7 +109,7 @@ extension LifecycleCluster {
         // 5 s ("unhealthy cluster"): m3 has just come back.
         var added = etcdctl.run([endpoint(writer)], ["member", "add", "m4", "--learner", "--peer-urls", members[3].peerURL], timeout: 10)
         let addStarted = Date()
-        while !added.ok, added.stderr.contains("unhealthy cluster"), Date().timeIntervalSince(addStarted) < 10 {
+        while !added.ok, added.stderr.contains("unhealthy cluster"), Date().timeIntervalSince(addStarted) < waitLimit {
             usleep(500_000)
             added = etcdctl.run([endpoint(writer)], ["member", "add", "m4", "--learner", "--peer-urls", members[3].peerURL], timeout: 10)
         }
@@ -123,7 +126,7 @@ extension LifecycleCluster {
         // A learner is promoted once in sync: etcd answers "not in sync" until then.
         var promoted = false
         var lastAnswer = ""
-        while !promoted, Date().timeIntervalSince(joinStarted) < 30 {
+        while !promoted, Date().timeIntervalSince(joinStarted) < 2 * waitLimit {
             let answer = etcdctl.run([endpoint(writer)], ["member", "promote", String(id, radix: 16)], timeout: 5)
             promoted = answer.ok
             lastAnswer = answer.summary
@@ -131,17 +134,22 @@ extension LifecycleCluster {
         }
         if !promoted { problems.append("member promote never succeeded: \(lastAnswer)") }
         let joinSeconds = Date().timeIntervalSince(joinStarted)
-        let victimID = (try? etcdctl.status(endpoint(victim)).get())?.memberID ?? 0
+        let victimID = (try? etcdctl.status(endpoint(victim), timeout: waitLimit).get())?.memberID ?? 0
         let removed = etcdctl.run([endpoint(writer)], ["member", "remove", String(victimID, radix: 16)], timeout: 10)
         if !removed.ok { problems.append("member remove \(members[victim].name): \(removed.summary)") }
-        let exited = processes[victim]?.wait(timeout: 10)
-        if exited == nil { problems.append("\(members[victim].name) still runs 10 s after its removal") }
+        let exited = processes[victim]?.wait(timeout: waitLimit)
+        if exited == nil { problems.append("\(members[victim].name) still runs \(Int(waitLimit)) s after its removal") }
         if !log(victim).contains("the member has been permanently removed from the cluster") {
             problems.append("\(members[victim].name)'s log does not say it was removed")
         }
         processes[victim] = nil
         current = [0, 1, 2, 3].filter { $0 != victim }
-        usleep(500_000)
+        // Writes after the change too: a whole round of puts started after the removal (the
+        // one in flight ends first).
+        let writtenAtRemoval = stop.withLock { written }
+        if !pollUntil(every: 0.01, { stop.withLock { written } >= writtenAtRemoval + 2 * Self.membershipRound }) {
+            problems.append("no round of \(Self.membershipRound) puts ended in \(Int(waitLimit)) s after the removal")
+        }
         stop.withLock { stopping = true }
         while !loadThread.isFinished { usleep(10_000) }
         let (acked, total) = stop.withLock { (acknowledged, written) }
@@ -165,7 +173,7 @@ extension LifecycleCluster {
     /// L3b: `member update` moves m4 to another peer port; restarted there, it is reached.
     func checkPeerURLUpdate() -> Bool {
         let moved = "http://127.0.0.1:\(members[3].peerPort + 1)"
-        guard case .success(let status) = etcdctl.status(endpoint(3)) else {
+        guard case .success(let status) = etcdctl.status(endpoint(3), timeout: waitLimit) else {
             fail("L3b. m4's status before member update", "etcdctl failed")
             return false
         }
@@ -189,7 +197,7 @@ extension LifecycleCluster {
         guard case .success(let leader) = waitForLeader(current) else { return ["no leader to compare with"] }
         var problems: [String] = []
         for index in current {
-            if case .failure(let problem) = waitCaughtUp(index, leader: leader, timeout: 20) { problems.append(problem.description) }
+            if case .failure(let problem) = waitCaughtUp(index, leader: leader) { problems.append(problem.description) }
             guard let held = keys(index, prefix: prefix) else {
                 problems.append("cannot read \(members[index].name)'s keys")
                 continue
@@ -212,17 +220,26 @@ extension LifecycleCluster {
                 problems.append("compact: \(problem)")
             }
         }
-        usleep(1_000_000)
+        let writeSeconds = Date().timeIntervalSince(started)
+        // Old files go once a snapshot is saved, and snapshots are written beside the applies:
+        // the last ones may still be in progress.
         var counts: [String] = []
-        for index in current {
-            let wals = files(index, "wal", suffix: ".wal")
-            let snaps = files(index, "snap", suffix: ".snap")
-            let dbs = files(index, "snap", suffix: ".snap.db")
-            counts.append("\(members[index].name): \(wals.count) wal, \(snaps.count) snap, \(dbs.count) snap.db")
-            if wals.count > 2 { problems.append("\(members[index].name) keeps \(wals.count) WAL files: \(wals)") }
-            if snaps.count > 2 || dbs.count > 2 { problems.append("\(members[index].name) keeps \(snaps) \(dbs)") }
+        var excess: [String] = []
+        _ = pollUntil(every: 0.1) {
+            counts = []
+            excess = []
+            for index in current {
+                let wals = files(index, "wal", suffix: ".wal")
+                let snaps = files(index, "snap", suffix: ".snap")
+                let dbs = files(index, "snap", suffix: ".snap.db")
+                counts.append("\(members[index].name): \(wals.count) wal, \(snaps.count) snap, \(dbs.count) snap.db")
+                if wals.count > 2 { excess.append("\(members[index].name) keeps \(wals.count) WAL files: \(wals)") }
+                if snaps.count > 2 || dbs.count > 2 { excess.append("\(members[index].name) keeps \(snaps) \(dbs)") }
+            }
+            return excess.isEmpty
         }
-        note("L4. 10,000 puts of 16 KiB in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; files after: \(counts.joined(separator: "; "))")
+        problems += excess
+        note("L4. 10,000 puts of 16 KiB in \(String(format: "%.1f", writeSeconds)) s; files after: \(counts.joined(separator: "; "))")
         check("L4. WAL and snap files stay within --max-wals 2 and --max-snapshots 2 through ~160 MB of writes", problems)
     }
 
@@ -237,12 +254,12 @@ extension LifecycleCluster {
         for index in current {
             if let problem = start(index, cluster: [0, 1, 2, 3], state: "existing") { problems.append(problem) }
         }
-        guard case .success(let leader) = waitForLeader(current, timeout: 15) else {
+        guard case .success(let leader) = waitForLeader(current) else {
             fail("L5. the members restarted from their data dirs elect a leader", problems.joined(separator: "; "))
             return false
         }
         for index in current {
-            if case .failure(let problem) = waitCaughtUp(index, leader: leader, timeout: 15) { problems.append(problem.description) }
+            if case .failure(let problem) = waitCaughtUp(index, leader: leader) { problems.append(problem.description) }
             let now = count(index, prefix: "")
             if now != before { problems.append("\(members[index].name) holds \(now ?? -1) keys after the restart, \(before) before") }
         }

@@ -82,7 +82,7 @@ final class LifecycleCluster: @unchecked Sendable {
     // MARK: Views
 
     /// The leader all of `indexes` agree on, waiting up to `timeout`.
-    func waitForLeader(_ indexes: [Int], timeout: Double = 10) -> Result<Int, ClusterProblem> {
+    func waitForLeader(_ indexes: [Int], timeout: Double = waitLimit) -> Result<Int, ClusterProblem> {
         let deadline = Date().addingTimeInterval(timeout)
         var last = "no answer"
         while Date() < deadline {
@@ -120,7 +120,7 @@ final class LifecycleCluster: @unchecked Sendable {
     }
 
     /// Waits until `index` has applied what the leader had applied when asked.
-    func waitCaughtUp(_ index: Int, leader: Int, timeout: Double) -> Result<Double, ClusterProblem> {
+    func waitCaughtUp(_ index: Int, leader: Int, timeout: Double = waitLimit) -> Result<Double, ClusterProblem> {
         guard case .success(let target) = etcdctl.status(endpoint(leader)) else { return .failure(ClusterProblem("leader status failed")) }
         let started = Date()
         var last = "no answer"
