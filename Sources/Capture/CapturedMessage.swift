@@ -34,26 +34,12 @@ public struct CapturedMessage: Sendable {
             ("channel", .string(channel.rawValue)), ("conn", .number(Double(connection))), ("describe", .string(describe)),
         ]
         if let file { fields.append(("file", .string(file))) }
-        fields.append(("hex", .string(Hex.string(bytes))))
+        fields.append(("hex", .string(hex(bytes: bytes))))
         if isLinkHeartbeat { fields.append(("link_heartbeat", .bool(true))) }
         if let offset { fields.append(("offset", .number(Double(offset)))) }
         if let snapshotDBBytes { fields.append(("snapshot_db_bytes", .number(Double(snapshotDBBytes)))) }
         fields.append(("time", .number(time)))
-        if let wireBytes { fields.append(("wire_hex", .string(Hex.string(wireBytes)))) }
+        if let wireBytes { fields.append(("wire_hex", .string(hex(bytes: wireBytes)))) }
         return .object(fields)
-    }
-}
-
-/// Lower-case hex of bytes.
-enum Hex {
-    static func string<C: Collection<UInt8>>(_ bytes: C) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

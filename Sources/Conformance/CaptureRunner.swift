@@ -62,13 +62,13 @@ public enum CaptureRunner {
                     continue
                 }
                 matched += 1
-                if line["hex"]?.stringValue != Hex.encode(frame.message.serializedBytes()) {
+                if line["hex"]?.stringValue != hex(bytes: frame.message.serializedBytes()) {
                     problems.append("\(file)@\(frame.offset): hex differs")
                 }
                 if let describe = line["describe"]?.stringValue, describe != frame.message.describe {
                     problems.append("\(file)@\(frame.offset): describe \(frame.message.describe), want \(describe)")
                 }
-                if let wire = line["wire_hex"]?.stringValue, wire != Hex.encode(frame.wireBytes) {
+                if let wire = line["wire_hex"]?.stringValue, wire != hex(bytes: frame.wireBytes) {
                     problems.append("\(file)@\(frame.offset): wire_hex differs")
                 }
             }

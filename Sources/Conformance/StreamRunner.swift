@@ -85,8 +85,8 @@ public enum StreamRunner {
         guard got.count == frames.count else { return ["\(got.count) frames, expected \(frames.count)"] }
         var problems: [String] = []
         for (i, (payload, frame)) in zip(got, frames).enumerated() {
-            if let hex = frame["hex"]?.stringValue, Hex.encode(payload) != hex {
-                problems.append("frame \(i): payload \(Hex.encode(payload)) != \(hex)")
+            if let expected = frame["hex"]?.stringValue, hex(bytes: payload) != expected {
+                problems.append("frame \(i): payload \(hex(bytes: payload)) != \(expected)")
                 continue
             }
             do {

@@ -39,7 +39,7 @@ public enum VectorRunner {
     public static func check(_ vector: JSONValue) -> [String] {
         guard let typeName = vector["type"]?.stringValue else { return ["no type"] }
         guard let type = messageType(typeName) else { return ["unknown type \(typeName)"] }
-        guard let hexText = vector["hex"]?.stringValue, let bytes = Hex.decode(hexText) else {
+        guard let hexText = vector["hex"]?.stringValue, let bytes = hexBytes(hexText) else {
             return ["no hex"]
         }
         return check(type, vector, bytes)
@@ -65,15 +65,15 @@ public enum VectorRunner {
         if let json = vector["json"], decoded.jsonValue(.jsonName) != json {
             problems.append("decoded JSON \(decoded.jsonString()) != \(json)")
         }
-        let encoded = Hex.encode(decoded.serializedBytes())
+        let encoded = hex(bytes: decoded.serializedBytes())
         if let canonical = vector["canonical_hex"]?.stringValue {
             if encoded != canonical { problems.append("re-encoded \(encoded) != canonical \(canonical)") }
         } else {
-            if encoded != Hex.encode(bytes) { problems.append("re-encoded \(encoded) != hex") }
+            if encoded != hex(bytes: bytes) { problems.append("re-encoded \(encoded) != hex") }
             if let json = vector["json"] {
                 do {
-                    let built = Hex.encode(try T(jsonValue: json, style: .jsonName).serializedBytes())
-                    if built != Hex.encode(bytes) { problems.append("encoded from JSON \(built) != hex") }
+                    let built = hex(bytes: try T(jsonValue: json, style: .jsonName).serializedBytes())
+                    if built != hex(bytes: bytes) { problems.append("encoded from JSON \(built) != hex") }
                 } catch {
                     problems.append("JSON not read: \(error)")
                 }

@@ -25,7 +25,7 @@ struct Encode: ToolCommand {
             }
             var bytes = message.serializedBytes()
             if stream { bytes = MessageStream.frame(payload: bytes) }
-            if hex { output.line(HexText.encode(bytes)) } else { output.bytes += bytes }
+            if hex { output.line(Wire.hex(bytes: bytes)) } else { output.bytes += bytes }
         }
         return output
     }

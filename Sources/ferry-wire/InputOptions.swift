@@ -25,8 +25,8 @@ struct InputOptions: ParsableArguments {
         if hex && base64 { throw ToolError.usage("--hex and --base64 exclude each other") }
         let text = String(decoding: raw.filter { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }, as: UTF8.self)
         if hex {
-            guard let bytes = HexText.decode(text) else {
-                let bad = text.utf8.firstIndex { !HexText.isDigit($0) }.map { text.utf8.distance(from: text.utf8.startIndex, to: $0) }
+            guard let bytes = hexBytes(text) else {
+                let bad = text.utf8.firstIndex { !(hexDigitValue($0) != nil) }.map { text.utf8.distance(from: text.utf8.startIndex, to: $0) }
                 throw ToolError.unreadable(bad.map { "invalid hex digit at character \($0)" } ?? "odd number of hex digits")
             }
             return bytes
@@ -36,24 +36,5 @@ struct InputOptions: ParsableArguments {
             return [UInt8](data)
         }
         return raw
-    }
-}
-
-/// Lower-case hex text of bytes, both ways.
-enum HexText {
-    static func isDigit(_ c: UInt8) -> Bool {
-        (48...57).contains(c) || (97...102).contains(c) || (65...70).contains(c)
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0, digits.allSatisfy(isDigit) else { return nil }
-        return stride(from: 0, to: digits.count, by: 2).map { i in UInt8(nibble(digits[i]) << 4 | nibble(digits[i + 1])) }
-    }
-
-    static func encode<C: Collection<UInt8>>(_ bytes: C) -> String { hex(bytes: bytes) }
-
-    private static func nibble(_ c: UInt8) -> UInt8 {
-        c <= 57 ? c - 48 : (c | 0x20) - 87
     }
 }

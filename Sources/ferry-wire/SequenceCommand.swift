@@ -33,7 +33,7 @@ struct SequenceDiagramCommand: ToolCommand {
         for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
             do {
                 let value = try JSONValue(parsing: String(line))
-                guard case .number(let time)? = value["time"], let hex = value["hex"]?.stringValue, let raw = HexText.decode(hex) else {
+                guard case .number(let time)? = value["time"], let hex = value["hex"]?.stringValue, let raw = hexBytes(hex) else {
                     throw ToolError.unreadable("line \(number + 1): needs `time` and `hex`")
                 }
                 out.append((time, try Message(serializedBytes: raw)))

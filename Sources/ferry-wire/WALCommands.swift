@@ -52,11 +52,11 @@ struct WALDump: ToolCommand {
             if filtersEntries, located.record.type != 2 { continue }
             switch located.record.type {
             case 1:
-                let text = (try? Metadata(serializedBytes: data)).map { "node \(String($0.nodeID, radix: 16)) cluster \(String($0.clusterID, radix: 16))" } ?? HexText.encode(data)
+                let text = (try? Metadata(serializedBytes: data)).map { "node \(String($0.nodeID, radix: 16)) cluster \(String($0.clusterID, radix: 16))" } ?? hex(bytes: data)
                 output.line("\(place) metadata \(text)")
             case 2:
                 guard let entry = try? Entry(serializedBytes: data) else {
-                    output.line("\(place) entry undecodable \(HexText.encode(data))")
+                    output.line("\(place) entry undecodable \(hex(bytes: data))")
                     continue
                 }
                 guard selects(entry) else { continue }

@@ -23,9 +23,9 @@ private func run<C: ToolCommand>(_ type: C.Type, _ arguments: [String], stdin: S
     let change = ConfChange(type: .confChangeAddNode, nodeID: 0xab)
     let entry = Entry(term: 1, index: 2, type: .entryConfChange, data: change.serializedData())
     let message = Message(type: .msgApp, to: 2, from: 1, term: 1, entries: [entry])
-    let text = try run(Decode.self, ["--hex"], stdin: HexText.encode(message.serializedBytes())).text
+    let text = try run(Decode.self, ["--hex"], stdin: hex(bytes: message.serializedBytes())).text
     #expect(text == "1->2 MsgApp Term:1 Log:0/0 Entries:[1/2 EntryConfChange v171]\n  1/2 EntryConfChange: ConfChange ConfChangeAddNode node=ab\n")
-    let piped = try run(Decode.self, ["--hex", "--payload-decoder", "wc -c"], stdin: HexText.encode(message.serializedBytes())).text
+    let piped = try run(Decode.self, ["--hex", "--payload-decoder", "wc -c"], stdin: hex(bytes: message.serializedBytes())).text
     #expect(piped.hasSuffix("EntryConfChange: \(change.serializedBytes().count)\n"))
 }
 
@@ -113,7 +113,7 @@ private func run<C: ToolCommand>(_ type: C.Type, _ arguments: [String], stdin: S
 
 @Test func sequenceDrawsOneLifelinePerMember() throws {
     let lines = [Message(type: .msgVote, to: 2, from: 1, term: 2), Message(type: .msgVoteResp, to: 1, from: 2, term: 2)]
-        .enumerated().map { "{\"time\": \($0.offset), \"hex\": \"\(HexText.encode($0.element.serializedBytes()))\"}" }
+        .enumerated().map { "{\"time\": \($0.offset), \"hex\": \"\(hex(bytes: $0.element.serializedBytes()))\"}" }
     let svg = try run(SequenceDiagramCommand.self, ["--fold-heartbeats"], stdin: lines.joined(separator: "\n")).text
     #expect(svg.hasPrefix("<svg"))
     #expect(svg.components(separatedBy: "stroke-dasharray").count == 3)
