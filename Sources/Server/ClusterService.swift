@@ -37,7 +37,7 @@ struct ClusterService {
                 let member = ClusterMember(id: id, peerURLs: request.peerURLs, isLearner: request.isLearner)
                 let change = ConfChange(type: request.isLearner ? .confChangeAddLearnerNode : .confChangeAddNode,
                                         nodeID: id, context: Data(member.json.utf8))
-                checks.mayAdd(member).flatMap { node.proposeConfChange(change) }.map {
+                checks.mayAdd(member).flatMap { Self.propose(node, change) }.map {
                     MemberAddResponse(header: node.header(revision: 0),
                                       member: Member(id: id, peerURLs: member.peerURLs, isLearner: member.isLearner),
                                       members: Self.members(node))
@@ -45,7 +45,7 @@ struct ClusterService {
             },
             "/etcdserverpb.Cluster/MemberRemove": GRPCServer.unary { (request: MemberRemoveRequest, reply) in
                 checks.mayRemove(request.id).flatMap {
-                    node.proposeConfChange(ConfChange(type: .confChangeRemoveNode, nodeID: request.id))
+                    Self.propose(node, ConfChange(type: .confChangeRemoveNode, nodeID: request.id))
                 }.map {
                     MemberRemoveResponse(header: node.header(revision: 0), members: Self.members(node))
                 }.whenComplete { reply($0.mapError(KVService.status)) }
@@ -55,7 +55,7 @@ struct ClusterService {
                     return reply(.failure(ServerError.membership(.badURLs).status))
                 }
                 let member = ClusterMember(id: request.id, peerURLs: request.peerURLs)
-                node.proposeConfChange(ConfChange(type: .confChangeUpdateNode, nodeID: request.id, context: Data(member.json.utf8))).map {
+                Self.propose(node, ConfChange(type: .confChangeUpdateNode, nodeID: request.id, context: Data(member.json.utf8))).map {
                     MemberUpdateResponse(header: node.header(revision: 0), members: Self.members(node))
                 }.whenComplete { reply($0.mapError(KVService.status)) }
             },
@@ -74,7 +74,7 @@ struct ClusterService {
                         }
                         let change = ConfChange(type: .confChangeAddNode, nodeID: request.id,
                                                 context: Data(Membership.promotionContext(id: request.id).utf8))
-                        return checks.mayPromote(request.id).flatMap { node.proposeConfChange(change) }.map {
+                        return checks.mayPromote(request.id).flatMap { Self.propose(node, change) }.map {
                             MemberPromoteResponse(header: node.header(revision: 0), members: Self.members(node))
                         }
                     }.whenComplete { reply($0.mapError(KVService.status)) }
@@ -88,5 +88,13 @@ struct ClusterService {
         node.membership.sorted.map {
             Member(id: $0.id, name: $0.name, peerURLs: $0.peerURLs, clientURLs: $0.clientURLs, isLearner: $0.isLearner)
         }
+    }
+
+    /// Proposes a membership change; completes once it is applied here, failing with etcd's
+    /// refusal when the membership refused it then.
+    private static func propose(_ node: RaftNode, _ change: ConfChange) -> EventLoopFuture<Void> {
+        let promise = node.eventLoop.makePromise(of: Void.self)
+        node.propose(change) { promise.completeWith($0.mapError { $0 }) }
+        return promise.futureResult
     }
 }

@@ -15,21 +15,15 @@ struct KVService {
             "/etcdserverpb.KV/Range": GRPCServer.unary { (request: RangeRequest, reply) in range(request, reply) },
             "/etcdserverpb.KV/Put": GRPCServer.unary { (request: PutRequest, reply: @escaping @Sendable (Result<PutResponse, GRPCStatus>) -> Void) in
                 guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
-                write(InternalRaftRequest(put: request), reply) { response -> PutResponse? in
-                    if case .put(let r) = response { r } else { nil }
-                }
+                node.propose(request) { reply($0.mapError(\.status)) }
             },
             "/etcdserverpb.KV/DeleteRange": GRPCServer.unary { (request: DeleteRangeRequest, reply: @escaping @Sendable (Result<DeleteRangeResponse, GRPCStatus>) -> Void) in
                 guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
-                write(InternalRaftRequest(deleteRange: request), reply) { response -> DeleteRangeResponse? in
-                    if case .deleteRange(let r) = response { r } else { nil }
-                }
+                node.propose(request) { reply($0.mapError(\.status)) }
             },
             "/etcdserverpb.KV/Txn": GRPCServer.unary { (request: TxnRequest, reply) in txn(request, reply) },
             "/etcdserverpb.KV/Compact": GRPCServer.unary { (request: CompactionRequest, reply: @escaping @Sendable (Result<CompactionResponse, GRPCStatus>) -> Void) in
-                write(InternalRaftRequest(compaction: request), reply) { response -> CompactionResponse? in
-                    if case .compaction(let r) = response { r } else { nil }
-                }
+                node.propose(request) { reply($0.mapError(\.status)) }
             },
         ]
     }
@@ -42,9 +36,7 @@ struct KVService {
     private func txn(_ request: TxnRequest, _ reply: @escaping @Sendable (Result<TxnResponse, GRPCStatus>) -> Void) {
         guard check({ () throws(KVError) in try checks.check(request) }, reply) else { return }
         guard KVStateMachine.isReadOnly(request) else {
-            write(InternalRaftRequest(txn: request), reply) { response -> TxnResponse? in
-                if case .txn(let r) = response { r } else { nil }
-            }
+            node.propose(request) { reply($0.mapError(\.status)) }
             return
         }
         // A read-only txn is a linearizable read (etcd: serializable only when every range is).
@@ -74,39 +66,6 @@ struct KVService {
         }
     }
 
-    /// Proposes `request` and answers with the response `pick` finds in what was applied.
-    private func write<Response: WireMessage & HasResponseHeader>(
-        _ request: InternalRaftRequest, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
-        _ pick: @escaping @Sendable (KVResponse) -> Response?
-    ) {
-        node.propose(request) { [node] result in reply(Self.response(to: result, on: node, pick)) }
-    }
-
-    /// Answers a proposal with the response `pick` finds in what was applied, under this
-    /// member's header, or with etcd's status for its error.
-    static func answer<Response: WireMessage & HasResponseHeader>(
-        _ proposal: EventLoopFuture<KVResponse>, on node: RaftNode,
-        _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
-        _ pick: @escaping @Sendable (KVResponse) -> Response?
-    ) {
-        proposal.whenComplete { result in reply(response(to: result, on: node, pick)) }
-    }
-
-    /// The response `pick` finds in what a proposal applied, under this member's header, or
-    /// etcd's status for its error.
-    static func response<Response: WireMessage & HasResponseHeader>(
-        to result: Result<KVResponse, Error>, on node: RaftNode, _ pick: (KVResponse) -> Response?
-    ) -> Result<Response, GRPCStatus> {
-        switch result {
-        case .success(let applied):
-            guard var response = pick(applied) else { return .failure(.internalError("etcdserver: unexpected response type")) }
-            response.header = node.header(revision: response.header?.revision ?? 0)
-            return .success(response)
-        case .failure(let error):
-            return .failure(status(error))
-        }
-    }
-
     private func check<Response>(_ body: () throws(KVError) -> Void, _ reply: (Result<Response, GRPCStatus>) -> Void) -> Bool {
         do throws(KVError) {
             try body()
@@ -126,15 +85,3 @@ struct KVService {
         }
     }
 }
-
-/// Responses that carry etcd's response header.
-protocol HasResponseHeader {
-    var header: ResponseHeader? { get set }
-}
-
-extension PutResponse: HasResponseHeader {}
-extension DeleteRangeResponse: HasResponseHeader {}
-extension TxnResponse: HasResponseHeader {}
-extension CompactionResponse: HasResponseHeader {}
-extension RangeResponse: HasResponseHeader {}
-extension HashKVResponse: HasResponseHeader {}

@@ -33,10 +33,10 @@ final class LeaseExpiry: @unchecked Sendable {
         let expired = node.kv.expiredLeases(at: node.now).filter { !revoking.contains($0) }.prefix(Self.revokesPerRound)
         for id in expired {
             revoking.insert(id)
-            node.propose(InternalRaftRequest(leaseRevoke: LeaseRevokeRequest(id: id))).whenComplete { [self] result in
+            node.propose(LeaseRevokeRequest(id: id)) { [self] result in
                 revoking.remove(id)
                 // A lease revoked meanwhile (by a client) is not worth a warning.
-                if case .failure(let error) = result, error as? ServerError != .kv(.leaseNotFound) {
+                if case .failure(let error) = result, error != .kv(.leaseNotFound) {
                     node.logger.warning("failed to revoke lease", metadata: [
                         "lease-id": "\(hex(UInt64(bitPattern: id), digits: 16))", "error": "\(error)",
                     ])

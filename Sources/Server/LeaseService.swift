@@ -24,9 +24,7 @@ struct LeaseService {
         return [
             "/etcdserverpb.Lease/LeaseGrant": GRPCServer.unary { (request: LeaseGrantRequest, reply) in grant(request, reply) },
             "/etcdserverpb.Lease/LeaseRevoke": GRPCServer.unary { (request: LeaseRevokeRequest, reply: @escaping @Sendable (Result<LeaseRevokeResponse, GRPCStatus>) -> Void) in
-                KVService.answer(node.propose(InternalRaftRequest(leaseRevoke: request)), on: node, reply) { response -> LeaseRevokeResponse? in
-                    if case .leaseRevoke(let r) = response { r } else { nil }
-                }
+                node.propose(request) { reply($0.mapError(\.status)) }
             },
             "/etcdserverpb.Lease/LeaseKeepAlive": { call in LeaseKeepAliveStream.serve(call, node: node, leader: leader) },
             "/etcdserverpb.Lease/LeaseTimeToLive": { call in
@@ -56,16 +54,10 @@ struct LeaseService {
     /// request IDs are.
     private func grant(_ request: LeaseGrantRequest, _ reply: @escaping @Sendable (Result<LeaseGrantResponse, GRPCStatus>) -> Void) {
         let node = node
-        let proposal = node.eventLoop.flatSubmit {
+        node.eventLoop.execute {
             var request = request
             while request.id == 0 { request.id = Int64(node.ids.next() & (1 << 63 - 1)) }
-            return node.propose(InternalRaftRequest(leaseGrant: request))
-        }
-        KVService.answer(proposal, on: node, reply) { response -> LeaseGrantResponse? in
-            if case .leaseGrant(let r) = response { r } else { nil }
+            node.propose(request) { reply($0.mapError(\.status)) }
         }
     }
 }
-
-extension LeaseGrantResponse: HasResponseHeader {}
-extension LeaseRevokeResponse: HasResponseHeader {}

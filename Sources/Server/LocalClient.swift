@@ -17,16 +17,12 @@ struct LocalClient: Sendable {
     static let sessionTTL: Int64 = 60
 
     func txn(_ request: TxnRequest) -> EventLoopFuture<TxnResponse> {
-        write(InternalRaftRequest(txn: request), { () throws(KVError) in try checks.check(request) }) { response -> TxnResponse? in
-            if case .txn(let r) = response { r } else { nil }
-        }
+        write(request, { () throws(KVError) in try checks.check(request) })
     }
 
     func delete(_ key: Data) -> EventLoopFuture<DeleteRangeResponse> {
         let request = DeleteRangeRequest(key: key)
-        return write(InternalRaftRequest(deleteRange: request), { () throws(KVError) in try checks.check(request) }) { response -> DeleteRangeResponse? in
-            if case .deleteRange(let r) = response { r } else { nil }
-        }
+        return write(request, { () throws(KVError) in try checks.check(request) })
     }
 
     /// A linearizable range, as clientv3's Get.
@@ -42,9 +38,7 @@ struct LocalClient: Sendable {
         guard lease == 0 else { return node.eventLoop.makeSucceededFuture(lease) }
         var request = LeaseGrantRequest(ttl: Self.sessionTTL)
         while request.id == 0 { request.id = Int64(node.ids.next() & (1 << 63 - 1)) }  // as LeaseGrant picks one
-        return write(InternalRaftRequest(leaseGrant: request), {}) { response -> LeaseGrantResponse? in
-            if case .leaseGrant(let r) = response { r } else { nil }
-        }.map(\.id)
+        return write(request, {}).map(\.id)
     }
 
     /// concurrency's waitDeletes: waits until no key under `prefix` created at or before
@@ -90,19 +84,16 @@ struct LocalClient: Sendable {
         return promise.futureResult
     }
 
-    /// Proposes `request` after `check`, answering with what `pick` finds in what was applied.
-    private func write<Response: WireMessage & HasResponseHeader>(
-        _ request: InternalRaftRequest, _ check: () throws(KVError) -> Void,
-        _ pick: @escaping @Sendable (KVResponse) -> Response?
-    ) -> EventLoopFuture<Response> {
-        let promise = node.eventLoop.makePromise(of: Response.self)
+    /// Proposes `request` after `check`, answering with its response once it is applied.
+    private func write<Request: KVProposal>(_ request: Request, _ check: () throws(KVError) -> Void) -> EventLoopFuture<Request.Response> {
+        let promise = node.eventLoop.makePromise(of: Request.Response.self)
         do throws(KVError) {
             try check()
         } catch {
             promise.fail(ServerError.kv(error))
             return promise.futureResult
         }
-        KVService.answer(node.propose(request), on: node, { promise.completeWith($0.mapError { $0 }) }, pick)
+        node.propose(request) { promise.completeWith($0.mapError { $0 }) }
         return promise.futureResult
     }
 

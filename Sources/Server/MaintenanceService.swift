@@ -24,13 +24,7 @@ struct MaintenanceService {
             },
             "/etcdserverpb.Maintenance/Alarm": GRPCServer.unary { (request: AlarmRequest, reply: @escaping @Sendable (Result<AlarmResponse, GRPCStatus>) -> Void) in
                 // Every action goes through raft, GET too, as etcd's; the answer has no header.
-                node.propose(InternalRaftRequest(alarm: request)).whenComplete { result in
-                    switch result {
-                    case .success(.alarm(let response)): reply(.success(response))
-                    case .success: reply(.failure(.internalError("etcdserver: unexpected response type")))
-                    case .failure(let error): reply(.failure(KVService.status(error)))
-                    }
-                }
+                node.propose(request) { reply($0.mapError(\.status)) }
             },
             "/etcdserverpb.Maintenance/Defragment": GRPCServer.unary { (_: DefragmentRequest, reply: @escaping @Sendable (Result<DefragmentResponse, GRPCStatus>) -> Void) in
                 node.eventLoop.submit { () -> DefragmentResponse in

@@ -98,9 +98,8 @@ public struct Membership: Equatable, Sendable {
     }
 
     /// The v2 request a member logs to publish its name and client URLs.
-    public static func attributesRequest(id: UInt64, requestID: UInt64, name: String, clientURLs: [String]) -> Request {
+    public static func attributesRequest(id: UInt64, name: String, clientURLs: [String]) -> Request {
         var request = Request()
-        request.id = requestID
         request.method = "PUT"
         request.path = "/0/members/\(String(id, radix: 16))/attributes"
         request.val = "{\"name\":" + JSONValue.string(name).serialized() + ",\"clientURLs\":"
@@ -109,9 +108,8 @@ public struct Membership: Equatable, Sendable {
     }
 
     /// The v2 request the leader logs to set the cluster version.
-    public static func versionRequest(requestID: UInt64, version: String) -> Request {
+    public static func versionRequest(version: String) -> Request {
         var request = Request()
-        request.id = requestID
         request.method = "PUT"
         request.path = "/0/version"
         request.val = version

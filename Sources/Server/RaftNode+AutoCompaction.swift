@@ -22,12 +22,10 @@ extension RaftNode {
         let mode = schedule.mode
         let interval = schedule.interval
         logger.info("starting auto \(mode) compaction", metadata: ["revision": "\(target)"])
-        propose(InternalRaftRequest(compaction: CompactionRequest(revision: target))) { [self] result in
-            var failure: Error?
-            if case .failure(let error) = result {
-                // Already compacted that far counts as done, as in etcd.
-                if case ServerError.kv(.compacted)? = error as? ServerError {} else { failure = error }
-            }
+        propose(CompactionRequest(revision: target)) { [self] result in
+            var failure: ServerError?
+            // Already compacted that far counts as done, as in etcd.
+            if case .failure(let error) = result, error != .kv(.compacted) { failure = error }
             compactionSchedule?.finished(revision: target, succeeded: failure == nil, now: .now())
             if let failure {
                 logger.warning("failed auto \(mode) compaction", metadata: [

@@ -8,16 +8,10 @@ import Wire
 /// answer each once it is applied here, or fail it when it is dropped or times out. On the
 /// node's loop unless said otherwise.
 extension RaftNode {
-    /// What raft is asked to log.
-    enum Proposal {
-        case entry([UInt8])
-        case confChange(ConfChange)
-    }
-
     /// A proposal waiting to be applied.
     struct Waiter {
         /// Called once, on the loop, with what the apply answered or why it failed.
-        let done: (Result<KVResponse?, Error>) -> Void
+        let done: (Result<AppliedAnswer, ServerError>) -> Void
         let leadAtStart: UInt64
         let deadline: NIODeadline
     }
@@ -26,67 +20,48 @@ extension RaftNode {
     /// late (its timeout is seconds).
     static let expiryInterval: TimeAmount = .milliseconds(50)
 
-    /// Proposes a KV request; the future completes on the node's loop once it is applied here.
-    public func propose(_ request: InternalRaftRequest) -> EventLoopFuture<KVResponse> {
-        let promise = eventLoop.makePromise(of: KVResponse.self)
-        propose(request) { promise.completeWith($0) }
-        return promise.futureResult
-    }
-
-    /// Proposes a KV request; `done` runs on the node's loop once it is applied here (or has
-    /// failed). The form without futures, for the write path's every request.
-    public func propose(_ request: InternalRaftRequest, done: @escaping @Sendable (Result<KVResponse, Error>) -> Void) {
-        eventLoop.execute { [self] in
-            if let refusal = refusalOverQuota(request) { return refusal.whenComplete(done) }
-            var request = request
-            let id = ids.next()
-            request.header = RequestHeader(id: id)
-            propose(bytes: request.serializedBytes(), id: id) { result in
-                done(result.flatMap { response in
-                    guard let response else { return .failure(ServerError.kv(.unsupportedRequest("no KV response"))) }
-                    return .success(response)
+    /// Proposes `proposal` through raft; `done` runs on the node's loop with its answer once
+    /// its entry is applied here, or with why it failed (refused, dropped, timed out).
+    func propose<P: Proposal>(_ proposal: P, done: @escaping @Sendable (Result<P.Response, ServerError>) -> Void) {
+        guard eventLoop.inEventLoop else { return eventLoop.execute { [self] in propose(proposal, done: done) } }
+        guard !stopped else { return done(.failure(.stopped)) }
+        let id = ids.next()
+        let logged = proposal.logged(id: id)
+        if case .kv(let request) = logged, !kv.fitsQuota(request) {
+            // etcd's quota servers: refused, the alarm raised first.
+            return raiseNoSpace { done(.failure(.kv(.noSpace))) }
+        }
+        let entry: Proposed
+        switch logged {
+        case .kv(let request): entry = .entry(request.serializedBytes())
+        case .v2(let request): entry = .entry(request.serializedBytes())
+        case .confChange(let change): entry = .confChange(change)
+        }
+        if case .entry(let bytes) = entry, bytes.count > options.maxRequestBytes { return done(.failure(.requestTooLarge)) }
+        let header = header(revision:)
+        waiters[id] = Waiter(
+            done: { result in
+                done(result.flatMap { applied in
+                    P.answer(applied, header: header).map { .success($0) } ?? .failure(.answeredAnotherRequest)
                 })
-            }
-        }
-    }
-
-    /// Proposes encoded entry bytes under request ID `id`. On the loop.
-    func propose(bytes: [UInt8], id: UInt64) -> EventLoopFuture<KVResponse?> {
-        let promise = eventLoop.makePromise(of: KVResponse?.self)
-        propose(bytes: bytes, id: id) { promise.completeWith($0) }
-        return promise.futureResult
-    }
-
-    private func propose(bytes: [UInt8], id: UInt64, done: @escaping (Result<KVResponse?, Error>) -> Void) {
-        guard bytes.count <= options.maxRequestBytes else { return done(.failure(ServerError.requestTooLarge)) }
-        propose(.entry(bytes), id: id, done: done)
-    }
-
-    /// Proposes a membership change and completes once it is applied here (failing with
-    /// etcd's refusal when the membership refused it at apply time).
-    public func proposeConfChange(_ change: ConfChange) -> EventLoopFuture<Void> {
-        eventLoop.flatSubmit { [self] in
-            var change = change
-            change.id = ids.next()
-            let promise = eventLoop.makePromise(of: Void.self)
-            propose(.confChange(change), id: change.id) { promise.completeWith($0.map { _ in () }) }
-            return promise.futureResult
-        }
-    }
-
-    private func propose(_ proposal: Proposal, id: UInt64, done: @escaping (Result<KVResponse?, Error>) -> Void) {
-        guard !stopped else { return done(.failure(ServerError.stopped)) }
-        waiters[id] = Waiter(done: done, leadAtStart: lead, deadline: .now() + options.requestTimeout)
+            },
+            leadAtStart: lead, deadline: .now() + options.requestTimeout)
         if lead == 0 {
             // As etcd's node does, a proposal waits for a leader (until its timeout) rather
             // than being dropped by a follower that knows none.
-            parked.append((id, proposal))
+            parked.append((id, entry))
         } else {
-            hand(proposal, id: id)
+            hand(entry, id: id)
         }
     }
 
-    private func hand(_ proposal: Proposal, id: UInt64) {
+    /// A proposal in the form raft takes it.
+    enum Proposed {
+        case entry([UInt8])
+        case confChange(ConfChange)
+    }
+
+    private func hand(_ proposal: Proposed, id: UInt64) {
         switch proposal {
         case .entry(let bytes):
             batch.add(Data(bytes), id: id)
@@ -139,12 +114,11 @@ extension RaftNode {
         for (id, waiter) in expired.sorted(by: { $0.key < $1.key }) {
             waiters[id] = nil
             metrics.proposalsFailed.increment()
-            waiter.done(.failure(waiter.leadAtStart != lead || lead == 0 ? ServerError.timeoutDueToLeaderFail : ServerError.timeout))
+            waiter.done(.failure(waiter.leadAtStart != lead || lead == 0 ? .timeoutDueToLeaderFail : .timeout))
         }
     }
 
-    func trigger(_ id: UInt64, _ result: Result<KVResponse?, ServerError>) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiter.done(result.mapError { $0 as Error })
+    func trigger(_ id: UInt64, _ result: Result<AppliedAnswer, ServerError>) {
+        waiters.removeValue(forKey: id)?.done(result)
     }
 }

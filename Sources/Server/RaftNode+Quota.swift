@@ -7,18 +7,10 @@ import Wire
 /// alarm through raft (etcd's quotaKVServer and quotaLeaseServer); while the alarm is raised
 /// the state machine refuses every such write (etcd's capped applier) until `alarm disarm`.
 extension RaftNode {
-    /// The refusal of a request that does not fit the quota, once this member's alarm is
-    /// raised; nil when it fits. On the loop.
-    func refusalOverQuota(_ request: InternalRaftRequest) -> EventLoopFuture<KVResponse>? {
-        guard !kv.fitsQuota(request) else { return nil }
-        return raiseNoSpace().flatMapThrowing { _ in throw ServerError.kv(.noSpace) }
-    }
-
-    /// Proposes this member's NOSPACE alarm; completes when it is applied or has failed (the
-    /// refusal stands either way, as etcd's). On the loop.
-    func raiseNoSpace() -> EventLoopFuture<Void> {
-        let alarm = AlarmRequest(action: .activate, memberID: options.memberID, alarm: .nospace)
-        return propose(InternalRaftRequest(alarm: alarm)).map { _ in }.recover { _ in }
+    /// Proposes this member's NOSPACE alarm; `then` runs on the loop when it is applied or
+    /// has failed (a refusal stands either way, as etcd's).
+    func raiseNoSpace(then: @escaping @Sendable () -> Void) {
+        propose(AlarmRequest(action: .activate, memberID: options.memberID, alarm: .nospace)) { _ in then() }
     }
 
     /// Whether a NOSPACE alarm is raised, by any member.

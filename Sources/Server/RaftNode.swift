@@ -60,7 +60,7 @@ public final class RaftNode: @unchecked Sendable {
     var role = Role.follower
     var ids: RequestIDGenerator
     var waiters: [UInt64: Waiter] = [:]
-    var parked: [(id: UInt64, proposal: Proposal)] = []
+    var parked: [(id: UInt64, proposal: Proposed)] = []
     /// Entries proposed and not yet handed to raft (see `ProposalBatch`).
     var batch = ProposalBatch()
     /// Raft's commit index as of the last Ready: a leader's entries past it are in flight.
@@ -353,11 +353,11 @@ public final class RaftNode: @unchecked Sendable {
             return
         }
         let applied = kv.apply(request, now: now)
-        let answer: @Sendable () -> Void = { [self] in trigger(applied.requestID, applied.result.map { Optional($0) }.mapError { .kv($0) }) }
+        let answer: @Sendable () -> Void = { [self] in trigger(applied.requestID, applied.result.map(AppliedAnswer.kv).mapError(ServerError.kv)) }
         // etcd: a write applied past the quota raises NOSPACE (unless raised) before it is answered.
         guard case .failure(.noSpace) = applied.result, !noSpaceRaised else { return answer() }
         logger.warning("message exceeded backend quota; raising alarm", metadata: ["quota-size-bytes": "\(kv.quota.limit ?? -1)"])
-        raiseNoSpace().whenComplete { _ in answer() }
+        raiseNoSpace(then: answer)
     }
 
     private func applyV2(_ request: Request) {
@@ -366,7 +366,7 @@ public final class RaftNode: @unchecked Sendable {
         } else if request.path == "/0/version" {
             logger.info("set cluster version", metadata: ["cluster-version": "\(request.val)"])
         }
-        trigger(request.id, .success(nil))
+        trigger(request.id, .success(.membership))
     }
 
     private func applyConfChange(_ entry: Entry) {
@@ -414,7 +414,7 @@ public final class RaftNode: @unchecked Sendable {
         } catch {
             logger.error("bad member in a conf change", metadata: ["index": "\(entry.index)", "error": "\(error)"])
         }
-        trigger(change.id, .success(nil))
+        trigger(change.id, .success(.membership))
     }
 
     /// This member applied its own removal: as etcd, it stops shortly after (the delay lets
@@ -528,9 +528,8 @@ public final class RaftNode: @unchecked Sendable {
     /// Logs this member's name and client URLs, retrying until it is applied (etcd's publish).
     private func publishAttributes() {
         guard !published, !stopped else { return }
-        let id = ids.next()
-        let request = Membership.attributesRequest(id: options.memberID, requestID: id, name: options.name, clientURLs: options.clientURLs)
-        propose(bytes: request.serializedBytes(), id: id).whenComplete { [self] result in
+        let request = Membership.attributesRequest(id: options.memberID, name: options.name, clientURLs: options.clientURLs)
+        propose(request) { [self] result in
             switch result {
             case .success:
                 published = true
@@ -545,9 +544,7 @@ public final class RaftNode: @unchecked Sendable {
 
     /// The leader sets the cluster version once, as etcd's leader does when none is set.
     private func publishClusterVersion() {
-        let id = ids.next()
-        let request = Membership.versionRequest(requestID: id, version: "3.4.0")
-        _ = propose(bytes: request.serializedBytes(), id: id)
+        propose(Membership.versionRequest(version: "3.4.0")) { _ in }
     }
 
     // MARK: Status

@@ -18,6 +18,9 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     case timeoutLeaderTransfer
     case kv(KVError)
     case membership(MembershipRefusal)
+    /// The entry applied under a proposal's request ID answered another kind of request:
+    /// only a peer logging under this member's IDs makes that happen.
+    case answeredAnotherRequest
 
     public var status: GRPCStatus {
         switch self {
@@ -34,6 +37,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timeoutLeaderTransfer: GRPCStatus(code: .unknown, message: "etcdserver: request timed out, leader transfer took too long")
         case .kv(let error): error.status
         case .membership(let refusal): refusal.status
+        case .answeredAnotherRequest: GRPCStatus(code: .internal, message: "etcdserver: unexpected response type")
         }
     }
 

@@ -49,11 +49,14 @@ struct BootstrapTests {
     @Test("a member's attributes and the cluster version are logged as etcd logs them", .enabled(if: haveCapture))
     func v2RequestsMatchEtcd() throws {
         let etcd = try captured()
-        let attributes = Membership.attributesRequest(
-            id: 0x2aa658a73d83cbc, requestID: 4376551134941024001, name: "m1", clientURLs: ["http://127.0.0.1:23791"])
-        #expect(attributes.serializedData() == etcd.entries[4].data)
-        let version = Membership.versionRequest(requestID: 4376551134941024004, version: "3.4.0")
-        #expect(version.serializedData() == etcd.entries[7].data)
+        let attributes = Membership.attributesRequest(id: 0x2aa658a73d83cbc, name: "m1", clientURLs: ["http://127.0.0.1:23791"])
+        guard case .v2(let loggedAttributes) = attributes.logged(id: 4376551134941024001),
+              case .v2(let loggedVersion) = Membership.versionRequest(version: "3.4.0").logged(id: 4376551134941024004) else {
+            Issue.record("a v2 request is not logged as one")
+            return
+        }
+        #expect(loggedAttributes.serializedData() == etcd.entries[4].data)
+        #expect(loggedVersion.serializedData() == etcd.entries[7].data)
     }
 
     @Test("applying etcd's bootstrap entries and requests gives every member its name and URLs")
@@ -62,10 +65,10 @@ struct BootstrapTests {
         let member = ClusterMember(id: 7, name: "a", peerURLs: ["http://127.0.0.1:1"])
         let change = ConfChange(type: .confChangeAddNode, nodeID: 7, context: Data(member.json.utf8))
         #expect(try membership.apply(change) == .added(member))
-        let tookAttributes = membership.apply(Membership.attributesRequest(id: 7, requestID: 1, name: "a", clientURLs: ["http://c:2379"]))
+        let tookAttributes = membership.apply(Membership.attributesRequest(id: 7, name: "a", clientURLs: ["http://c:2379"]))
         #expect(tookAttributes)
         #expect(membership.members[7]?.clientURLs == ["http://c:2379"])
-        let tookVersion = membership.apply(Membership.versionRequest(requestID: 2, version: "3.4.0"))
+        let tookVersion = membership.apply(Membership.versionRequest(version: "3.4.0"))
         #expect(tookVersion)
         #expect(membership.clusterVersion == "3.4.0")
         #expect(try membership.apply(ConfChange(type: .confChangeRemoveNode, nodeID: 7)) == .removed(7))
@@ -104,7 +107,7 @@ struct BootstrapTests {
         #expect(member.json == "{\"id\":18249187646912138824,\"peerURLs\":[\"http://127.0.0.1:32380\"],\"name\":\"infra3\",\"clientURLs\":[\"http://127.0.0.1:32379\"]}")
         var membership = Membership()
         _ = try membership.apply(ConfChange(type: .confChangeAddNode, nodeID: id, context: Data(member.json.utf8)))
-        _ = membership.apply(Membership.versionRequest(requestID: 1, version: "3.4.0"))
+        _ = membership.apply(Membership.versionRequest(version: "3.4.0"))
         let kv = KVStateMachine()
         _ = kv.apply(InternalRaftRequest(header: RequestHeader(id: 1), put: PutRequest(key: Data("k".utf8), value: Data("v".utf8))))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID().uuidString)").path
