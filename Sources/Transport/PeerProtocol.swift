@@ -33,15 +33,14 @@ enum PeerProtocol {
 
     /// The headers every peer request carries.
     static func requestHeaders(
-        method: String, path: String, authority: String, localID: UInt64, clusterID: UInt64, peerURLs: [String],
-        to: UInt64? = nil
+        method: String, path: String, authority: String, from local: LocalMember, to: UInt64? = nil
     ) -> [HTTP2Header] {
         var headers = [
             HTTP2Header(":method", method), HTTP2Header(":scheme", "http"), HTTP2Header(":path", path),
             HTTP2Header(":authority", authority),
-            HTTP2Header("x-server-from", id(localID)), HTTP2Header("x-server-version", serverVersion),
-            HTTP2Header("x-min-cluster-version", minClusterVersion), HTTP2Header("x-etcd-cluster-id", id(clusterID)),
-            HTTP2Header("x-peerurls", peerURLs.joined(separator: ",")),
+            HTTP2Header("x-server-from", id(local.id)), HTTP2Header("x-server-version", serverVersion),
+            HTTP2Header("x-min-cluster-version", minClusterVersion), HTTP2Header("x-etcd-cluster-id", id(local.clusterID)),
+            HTTP2Header("x-peerurls", local.peerURLs.joined(separator: ",")),
         ]
         if let to { headers.append(HTTP2Header("x-raft-to", id(to))) }
         return headers
@@ -53,4 +52,12 @@ enum PeerProtocol {
         if let contentType { headers.append(HTTP2Header("content-type", contentType)) }
         return headers
     }
+}
+
+/// Who this member is to its peers: what its requests and answers on the peer port carry.
+struct LocalMember: Sendable {
+    var id: UInt64
+    var clusterID: UInt64
+    /// The URLs it advertises to peers (`X-PeerURLs`).
+    var peerURLs: [String]
 }

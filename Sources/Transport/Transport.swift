@@ -3,78 +3,16 @@ import HTTP2
 import NIOCore
 import Wire
 
-/// Where the transport hands what it received, and tells what it could not deliver. Called
-/// on the transport's event loop.
-public protocol TransportDelegate: AnyObject, Sendable {
-    func transport(received message: Message)
-    /// Where the state-machine bytes of the snapshot `message` (a MsgSnap arriving) go.
-    func transport(snapshotSinkFor message: Message) throws -> SnapshotSink
-    /// A MsgSnap whose state-machine bytes its sink has made durable.
-    func transport(receivedSnapshot message: Message)
-    /// A message to this peer was dropped (buffer full, no connection): raft's ReportUnreachable.
-    func transport(peerUnreachable id: UInt64)
-    /// How a snapshot sent with `sendSnapshot` ended: raft's ReportSnapshot.
-    func transport(snapshotSentTo id: UInt64, succeeded: Bool)
-    /// `GET /members`: etcd's JSON list of members (what a joining member reads), nil when
-    /// this member has none to give.
-    func transportMembers() -> String?
-    /// `POST /members/promote/<id>`, a follower forwarding a learner's promotion: the status
-    /// code and body to answer with.
-    func transport(promote id: UInt64) -> (status: Int, body: String)
-    /// Something an operator wants in the log: a peer's stream going up or down, a request
-    /// refused for its cluster ID.
-    func transport(observed event: TransportEvent)
-}
-
-/// What the transport tells its owner for the log.
-public enum TransportEvent: Equatable, Sendable {
-    /// The peer's message stream to this member went up.
-    case peerActive(UInt64)
-    /// The peer's message stream to this member went down.
-    case peerInactive(UInt64)
-    /// A request for `path` carried another cluster's ID and was refused with 412.
-    case clusterIDMismatch(remoteClusterID: String, from: String, path: String)
-    /// A connection to the peer port sent bytes that are not HTTP/2 and was closed.
-    case badPeerConnection(remote: String, reason: String)
-    /// A peer refused this member as removed from the cluster (410 or 403).
-    case removedFromCluster
-    /// A stream this member dialed on the peer carried bytes that do not decode; it is
-    /// dialed again.
-    case badStream(from: UInt64, reason: String)
-}
-
-extension TransportDelegate {
-    /// A delegate without storage refuses snapshots (400, "error saving snapshot").
-    public func transport(snapshotSinkFor message: Message) throws -> SnapshotSink {
-        throw SnapshotReceiver.Failure.disk("this member takes no snapshots")
-    }
-    public func transport(snapshotSentTo id: UInt64, succeeded: Bool) {}
-    public func transportMembers() -> String? { nil }
-    public func transport(promote id: UInt64) -> (status: Int, body: String) { (404, "404 page not found\n") }
-    public func transport(observed event: TransportEvent) {}
-}
-
-/// The two long-lived streams a member dials on each peer.
-enum StreamKind: CaseIterable {
-    /// `GET /raft/stream/message/<id>`: every message type, 8-byte length + message.
-    case message
-    /// `GET /raft/stream/msgapp/<id>`: MsgApp only, in etcd's msgappv2 encoding.
-    case msgApp
-
-    var pathPrefix: String {
-        switch self {
-        case .message: PeerProtocol.streamMessagePrefix
-        case .msgApp: PeerProtocol.streamMsgAppPrefix
-        }
-    }
-}
-
 /// rafthttp over HTTP/2: every member holds one connection to every peer, on which it dials
 /// `GET /raft/stream/message/<own id>`; the peer answers with a long-lived body into which it
 /// writes the messages meant for the dialer (8-byte length + raftpb.Message). Messages go out
 /// on the stream the receiver dialed; while that is down they go by pipeline (`POST /raft`,
 /// one message a request) on this member's own connection. Snapshots go by
-/// `POST /raft/snapshot`. All state lives on one event loop.
+/// `POST /raft/snapshot`.
+///
+/// This is the I/O shell: sockets, timers and loop hops. The protocol lives in `PeerServer`
+/// (one per connection peers open here) and `PeerLink` (one per peer). All state lives on
+/// one event loop.
 public final class Transport: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var localID: UInt64
@@ -95,69 +33,19 @@ public final class Transport: @unchecked Sendable {
             self.clusterID = clusterID
             self.peerURLs = peerURLs
         }
-    }
 
-    /// One remote member as seen from here. Touched only on the transport's event loop.
-    final class Peer: @unchecked Sendable {
-        let id: UInt64
-        var host: String
-        var port: Int
-        /// Our connection to the peer: our stream GETs (receiving) and our pipeline POSTs.
-        var connection: HTTP2ConnectionHandler?
-        /// Our stream GETs on that connection and the decoders of what arrives on them.
-        var dialed: [Int32: Reader] = [:]
-        /// The streams the peer dialed to us: what we write its messages into.
-        var writers: [StreamKind: Writer] = [:]
-        var lastPingAck = Date()
-        /// Snapshot POSTs in flight, and whether each was answered with success yet.
-        var snapshots: [Int32: Bool] = [:]
-        var backoff: TimeAmount = .milliseconds(50)
-        /// Message bytes sent to and received from the peer, over every channel.
-        var sentBytes = 0
-        var receivedBytes = 0
-        var removed = false
-        /// When the peer's stream to us last went up or down.
-        var activeSince: Date?
-        var inactiveSince: Date? = Date()
-
-        init(id: UInt64, host: String, port: Int) {
-            self.id = id
-            self.host = host
-            self.port = port
-        }
-    }
-
-    /// One of our stream GETs on a peer, and what decodes its body.
-    enum Reader {
-        case message(MessageStreamDecoder)
-        case msgApp(MsgAppV2Decoder)
-
-        var kind: StreamKind {
-            switch self {
-            case .message: .message
-            case .msgApp: .msgApp
-            }
-        }
-    }
-
-    /// A stream a peer dialed to us; msgappv2 keeps per-stream encoder state.
-    struct Writer {
-        let handler: HTTP2ConnectionHandler
-        let stream: Int32
-        var encoder = MsgAppV2Encoder()
+        var local: LocalMember { LocalMember(id: localID, clusterID: clusterID, peerURLs: peerURLs) }
     }
 
     public let configuration: Configuration
     public let eventLoop: EventLoop
     private weak var delegate: (any TransportDelegate)?
-    private var peers: [UInt64: Peer] = [:]
-    /// Members removed from the cluster for good: refused with 410 (streams) or 403.
-    private var removedIDs: Set<UInt64> = []
+    private let peers = PeerRegistry()
+    /// The wait before a peer's next reconnection or redial; doubles on every failed
+    /// connection, up to `maxBackoff`.
+    private var backoffs: [UInt64: TimeAmount] = [:]
+    private static let initialBackoff = TimeAmount.milliseconds(50)
     private var server: Channel?
-    /// Request bodies being received on the server side, by connection and stream.
-    private var bodies: [ObjectIdentifier: [Int32: (headers: [HTTP2Header], body: [UInt8])]] = [:]
-    /// Snapshot bodies being received, written to disk as they arrive.
-    private var snapshotBodies: [ObjectIdentifier: [Int32: SnapshotReceiver]] = [:]
     private var stopped = false
 
     public init(configuration: Configuration, eventLoop: EventLoop, delegate: any TransportDelegate) {
@@ -169,6 +57,7 @@ public final class Transport: @unchecked Sendable {
     /// Listens on the peer port; returns the bound port (0 asks for any).
     public func start(host: String, port: Int) -> EventLoopFuture<Int> {
         Sockets.listen(on: eventLoop, host: host, port: port) { [self] channel in
+            let endpoints = PeerServer(local: configuration.local, peers: peers, delegate: delegate)
             try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(
                 role: .server,
                 onError: { [weak self] handler, error in
@@ -176,7 +65,7 @@ public final class Transport: @unchecked Sendable {
                     let remote = handler.channel?.remoteAddress.map { "\($0)" } ?? "unknown"
                     self?.delegate?.transport(observed: .badPeerConnection(remote: remote, reason: "\(error)"))
                 },
-                onEvent: { [weak self] handler, event in self?.serverEvent(handler, event) }))
+                onEvent: { handler, event in endpoints.receive(event, on: handler) }))
         }
         .map { [self] channel in
             server = channel
@@ -188,51 +77,43 @@ public final class Transport: @unchecked Sendable {
     /// Adds a peer and starts connecting to it.
     public func addPeer(id: UInt64, host: String, port: Int) {
         eventLoop.execute { [self] in
-            guard peers[id] == nil else { return }
-            let peer = Peer(id: id, host: host, port: port)
-            peers[id] = peer
-            connect(peer)
+            let link = PeerLink(
+                id: id, host: host, port: port, local: configuration.local, sendBufferLimit: configuration.sendBufferLimit,
+                snapshotWindow: configuration.snapshotWindow, delegate: delegate)
+            guard peers.add(link) else { return }
+            backoffs[id] = Self.initialBackoff
+            connect(link)
         }
     }
 
     /// Removes a peer and closes what it had open.
     public func removePeer(id: UInt64) {
         eventLoop.execute { [self] in
-            guard let peer = peers.removeValue(forKey: id) else { return }
-            peer.removed = true
-            peer.connection?.shutdown()
-            for writer in peer.writers.values {
-                writer.handler.session.reset(stream: writer.stream)
-                writer.handler.flush()
-            }
+            peers.remove(id: id)?.close()
+            backoffs[id] = nil
         }
     }
 
     /// Drops a member removed from the cluster and refuses it from now on, as etcd does.
     public func markRemoved(id: UInt64) {
-        eventLoop.execute { [self] in removedIDs.insert(id) }
+        eventLoop.execute { [self] in peers.markRemoved(id: id) }
         removePeer(id: id)
     }
 
     /// Whether the peer's stream to us is up, and since when it has been up or down.
     public func peerStatus(id: UInt64) -> EventLoopFuture<(active: Bool, since: Date?)> {
-        eventLoop.submit { [self] in
-            guard let peer = peers[id] else { return (false, nil) }
-            return peer.writers[.message] != nil ? (true, peer.activeSince) : (false, peer.inactiveSince)
-        }
+        eventLoop.submit { [self] in peers[id]?.status ?? (false, nil) }
     }
 
     /// Message bytes sent to and received from each peer so far (etcd's peer byte counters).
     public func peerByteCounts() -> EventLoopFuture<[UInt64: (sent: Int, received: Int)]> {
-        eventLoop.submit { [self] in peers.mapValues { ($0.sentBytes, $0.receivedBytes) } }
+        eventLoop.submit { [self] in peers.links.mapValues { ($0.stats.sentBytes, $0.stats.receivedBytes) } }
     }
 
     /// Bytes queued for a peer on the streams it dialed, not yet taken by the connection:
     /// bounded by `sendBufferLimit` (plus one message), however slowly the peer reads.
     public func queuedBytes(to id: UInt64) -> EventLoopFuture<Int> {
-        eventLoop.submit { [self] in
-            peers[id]?.writers.values.reduce(0) { $0 + $1.handler.session.pendingBytes(stream: $1.stream) } ?? 0
-        }
+        eventLoop.submit { [self] in peers[id]?.queuedBytes ?? 0 }
     }
 
     /// Sends messages to their `to` peers: by stream when it is up, else by pipeline. Called
@@ -240,256 +121,93 @@ public final class Transport: @unchecked Sendable {
     /// gets its messages out before its fsync, not after).
     public func send(_ messages: [Message]) {
         guard eventLoop.inEventLoop else { return eventLoop.execute { [self] in send(messages) } }
-        var touched: [ObjectIdentifier: HTTP2ConnectionHandler] = [:]
+        var touched: [ObjectIdentifier: any HTTP2Connection] = [:]
         for message in messages {
-            if let handler = route(message) { touched[ObjectIdentifier(handler)] = handler }
+            guard let link = peers[message.to] else {
+                delegate?.transport(peerUnreachable: message.to)
+                continue
+            }
+            if let connection = link.route(message) { touched[ObjectIdentifier(connection)] = connection }
         }
         // One write per connection for the whole batch.
-        for handler in touched.values { handler.flush() }
+        for connection in touched.values { connection.flush() }
     }
 
     /// Sends a MsgSnap followed by the state machine's bytes from `source`, a window at a
     /// time as the connection takes them; the delegate hears how it ended.
     public func sendSnapshot(_ message: Message, source: SnapshotSource) {
         eventLoop.execute { [self] in
-            guard let peer = peers[message.to], let connection = peer.connection else {
+            guard let link = peers[message.to] else {
                 source.close()
                 delegate?.transport(peerUnreachable: message.to)
                 delegate?.transport(snapshotSentTo: message.to, succeeded: false)
                 return
             }
-            let headers = PeerProtocol.requestHeaders(
-                method: "POST", path: PeerProtocol.snapshot, authority: "\(peer.host):\(peer.port)", localID: configuration.localID,
-                clusterID: configuration.clusterID, peerURLs: configuration.peerURLs)
-            do {
-                let stream = try connection.session.request(headers, endStream: false)
-                try connection.session.send(stream: stream, MessageStream.frame(message))
-                peer.snapshots[stream] = false
-                pumpSnapshot(source, stream: stream, peer: peer, connection: connection)
-            } catch {
-                source.close()
-                delegate?.transport(snapshotSentTo: peer.id, succeeded: false)
-            }
+            if let snapshot = link.startSnapshot(message, source: source) { pump(snapshot, of: link) }
         }
     }
 
-    /// Feeds the snapshot's bytes into its stream while less than a window is queued; looks
-    /// again shortly after the connection has taken some.
-    private func pumpSnapshot(_ source: SnapshotSource, stream: Int32, peer: Peer, connection: HTTP2ConnectionHandler) {
-        guard peer.connection === connection, peer.snapshots[stream] != nil, !stopped else {
-            source.close()
-            return
-        }
-        do {
-            while connection.session.pendingBytes(stream: stream) < configuration.snapshotWindow {
-                let chunk = try source.read(256 << 10)
-                if chunk.isEmpty {
-                    source.close()
-                    try connection.session.send(stream: stream, [], endStream: true)
-                    connection.flush()
-                    return
-                }
-                try connection.session.send(stream: stream, chunk)
-                peer.sentBytes += chunk.count
-            }
-        } catch {
-            source.close()
-            connection.session.reset(stream: stream)
-            connection.flush()
-            return
-        }
-        connection.flush()
-        eventLoop.scheduleTask(in: .milliseconds(2)) { [self] in
-            pumpSnapshot(source, stream: stream, peer: peer, connection: connection)
-        }
+    /// Pumps the snapshot, and again shortly after the connection has taken some.
+    private func pump(_ snapshot: OutgoingSnapshot, of link: PeerLink) {
+        guard !stopped else { return snapshot.source.close() }
+        guard link.pump(snapshot) else { return }
+        let next = NIOLoopBound((snapshot, link), eventLoop: eventLoop)
+        eventLoop.scheduleTask(in: .milliseconds(2)) { [self] in pump(next.value.0, of: next.value.1) }
     }
 
     public func stop() -> EventLoopFuture<Void> {
         eventLoop.flatSubmit { [self] in
             stopped = true
-            for peer in peers.values {
-                peer.removed = true
-                peer.connection?.shutdown()
-            }
-            peers = [:]
+            for link in peers.removeAll() { link.connection?.shutdown() }
+            backoffs = [:]
             return server?.close() ?? eventLoop.makeSucceededVoidFuture()
-        }
-    }
-
-    // MARK: Sending
-
-    /// Queues one message; returns the connection that needs a flush, if any.
-    private func route(_ message: Message) -> HTTP2ConnectionHandler? {
-        guard let peer = peers[message.to] else {
-            delegate?.transport(peerUnreachable: message.to)
-            return nil
-        }
-        if message.type != .msgSnap {
-            // MsgApp prefers the msgapp stream, as etcd's leader does; all else the message stream.
-            let kinds: [StreamKind] = message.type == .msgApp ? [.msgApp, .message] : [.message]
-            for kind in kinds {
-                guard var writer = peer.writers[kind] else { continue }
-                if writer.handler.session.pendingBytes(stream: writer.stream) > configuration.sendBufferLimit {
-                    drop(message)
-                    return nil
-                }
-                let frame = kind == .msgApp ? writer.encoder.encode(message) : MessageStream.frame(message)
-                do {
-                    try writer.handler.session.send(stream: writer.stream, frame)
-                    peer.sentBytes += frame.count
-                    peer.writers[kind] = writer
-                    return writer.handler
-                } catch {
-                    peer.writers[kind] = nil
-                }
-            }
-        }
-        guard let connection = peer.connection else {
-            drop(message)
-            return nil
-        }
-        let body = message.serializedBytes()
-        peer.sentBytes += body.count
-        post(PeerProtocol.pipeline, body: body, to: peer, on: connection)
-        return nil
-    }
-
-    private func drop(_ message: Message) {
-        delegate?.transport(peerUnreachable: message.to)
-    }
-
-    @discardableResult
-    private func post(_ path: String, body: [UInt8], to peer: Peer, on connection: HTTP2ConnectionHandler) -> Int32? {
-        let headers = PeerProtocol.requestHeaders(
-            method: "POST", path: path, authority: "\(peer.host):\(peer.port)", localID: configuration.localID,
-            clusterID: configuration.clusterID, peerURLs: configuration.peerURLs)
-        do {
-            let stream = try connection.session.request(headers, endStream: false)
-            try connection.session.send(stream: stream, body, endStream: true)
-            connection.flush()
-            return stream
-        } catch {
-            delegate?.transport(peerUnreachable: peer.id)
-            return nil
         }
     }
 
     // MARK: Our connection to a peer
 
-    private func connect(_ peer: Peer) {
-        guard !peer.removed, !stopped else { return }
-        Sockets.connect(on: eventLoop, host: peer.host, port: peer.port) { [self] channel in
+    private func connect(_ link: PeerLink) {
+        guard !stopped, peers.contains(link) else { return }
+        // Installed and completed on this loop, as everything the link does.
+        let bound = NIOLoopBound(link, eventLoop: eventLoop)
+        Sockets.connect(on: eventLoop, host: link.host, port: link.port) { [self] channel in
             try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionHandler(role: .client) { [weak self] handler, event in
-                self?.clientEvent(peer, handler, event)
+                guard let self, let kind = bound.value.receive(event, on: handler) else { return }
+                redial(kind, bound.value, on: handler)
             })
         }
         .whenComplete { [self] result in
+            let link = bound.value
             switch result {
             case .success(let channel):
                 guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
-                peer.connection = handler
-                peer.backoff = .milliseconds(50)
-                peer.lastPingAck = Date()
-                for kind in StreamKind.allCases { dialStream(kind, peer, handler) }
+                if peers.contains(link) { backoffs[link.id] = Self.initialBackoff }
+                link.connected(handler)
                 channel.closeFuture.whenComplete { [self] _ in
-                    if peer.connection === handler {
-                        peer.connection = nil
-                        peer.dialed = [:]
-                        for (_, succeeded) in peer.snapshots { delegate?.transport(snapshotSentTo: peer.id, succeeded: succeeded) }
-                        peer.snapshots = [:]
-                    }
-                    scheduleReconnect(peer)
+                    bound.value.disconnected(handler)
+                    scheduleReconnect(bound.value)
                 }
             case .failure:
-                scheduleReconnect(peer)
+                scheduleReconnect(link)
             }
         }
     }
 
-    private func scheduleReconnect(_ peer: Peer) {
-        guard !peer.removed, !stopped else { return }
-        let delay = peer.backoff
-        peer.backoff = min(peer.backoff * 2, configuration.maxBackoff)
+    private func scheduleReconnect(_ link: PeerLink) {
+        guard !stopped, peers.contains(link) else { return }
+        let delay = backoffs[link.id] ?? Self.initialBackoff
+        backoffs[link.id] = min(delay * 2, configuration.maxBackoff)
+        let bound = NIOLoopBound(link, eventLoop: eventLoop)
         eventLoop.scheduleTask(in: delay) { [self] in
-            if peer.connection == nil { connect(peer) }
+            if bound.value.connection == nil { connect(bound.value) }
         }
-    }
-
-    private func dialStream(_ kind: StreamKind, _ peer: Peer, _ handler: HTTP2ConnectionHandler) {
-        let headers = PeerProtocol.requestHeaders(
-            method: "GET", path: kind.pathPrefix + PeerProtocol.id(configuration.localID),
-            authority: "\(peer.host):\(peer.port)", localID: configuration.localID, clusterID: configuration.clusterID,
-            peerURLs: configuration.peerURLs, to: peer.id)
-        guard let stream = try? handler.session.request(headers, endStream: true) else { return }
-        peer.dialed[stream] = switch kind {
-        case .message: .message(MessageStreamDecoder())
-        case .msgApp: .msgApp(MsgAppV2Decoder(local: configuration.localID, remote: peer.id))
-        }
-        handler.flush()
     }
 
     /// Dials `kind` again after the backoff, unless the connection changed meanwhile.
-    private func redial(_ kind: StreamKind, _ peer: Peer, _ handler: HTTP2ConnectionHandler) {
-        eventLoop.scheduleTask(in: peer.backoff) { [self] in
-            guard peer.connection === handler, !peer.dialed.values.contains(where: { $0.kind == kind }) else { return }
-            dialStream(kind, peer, handler)
-        }
-    }
-
-    private func clientEvent(_ peer: Peer, _ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
-        switch event {
-        case .data(let stream, let bytes):
-            handler.session.consume(stream: stream, count: bytes.count)
-            // Taken out while it reads, so that its buffer is not shared with the dictionary's
-            // copy: appending would copy all that is buffered, on every chunk.
-            guard let reader = peer.dialed.removeValue(forKey: stream) else { return }
-            let kind = reader.kind
-            do {
-                try read(bytes, from: consume reader, on: stream, of: peer)
-            } catch {
-                delegate?.transport(observed: .badStream(from: peer.id, reason: "\(error)"))
-                handler.session.reset(stream: stream)
-                peer.dialed[stream] = nil
-                redial(kind, peer, handler)
-            }
-        case .headers(let stream, let headers, _):
-            if headers[":status"] == "410" || headers[":status"] == "403" {
-                // A peer that knows this member was removed: nothing will change that.
-                delegate?.transport(observed: .removedFromCluster)
-            }
-            if peer.snapshots[stream] != nil { peer.snapshots[stream] = headers[":status"] == "204" }
-            if let reader = peer.dialed[stream], headers[":status"] != "200" {
-                // 404 (not known there yet), 412 (another cluster), 410 (removed): retry later.
-                peer.dialed[stream] = nil
-                redial(reader.kind, peer, handler)
-            }
-        case .streamClosed(let stream, _):
-            if let reader = peer.dialed.removeValue(forKey: stream) { redial(reader.kind, peer, handler) }
-            if let succeeded = peer.snapshots.removeValue(forKey: stream) {
-                delegate?.transport(snapshotSentTo: peer.id, succeeded: succeeded)
-            }
-        case .pingAck:
-            peer.lastPingAck = Date()
-        default:
-            break
-        }
-    }
-
-    private func read(_ bytes: [UInt8], from reader: consuming Reader, on stream: Int32, of peer: Peer) throws(WireError) {
-        peer.receivedBytes += bytes.count
-        switch consume reader {
-        case .message(var decoder):
-            decoder.feed(bytes)
-            while let message = try decoder.next() {
-                if !MsgAppV2.isLinkHeartbeat(message) { delegate?.transport(received: message) }
-            }
-            peer.dialed[stream] = .message(decoder)
-        case .msgApp(var decoder):
-            decoder.feed(bytes)
-            while let frame = try decoder.next() {
-                if !MsgAppV2.isLinkHeartbeat(frame.message) { delegate?.transport(received: frame.message) }
-            }
-            peer.dialed[stream] = .msgApp(decoder)
+    private func redial(_ kind: StreamKind, _ link: PeerLink, on handler: HTTP2ConnectionHandler) {
+        let bound = NIOLoopBound(link, eventLoop: eventLoop)
+        eventLoop.scheduleTask(in: backoffs[link.id] ?? Self.initialBackoff) {
+            bound.value.redial(kind, on: handler)
         }
     }
 
@@ -497,194 +215,7 @@ public final class Transport: @unchecked Sendable {
     /// dialed again.
     private func checkLiveness() {
         guard !stopped else { return }
-        for peer in peers.values {
-            guard let connection = peer.connection else { continue }
-            if Date().timeIntervalSince(peer.lastPingAck) > configuration.livenessTimeout {
-                connection.shutdown()
-                continue
-            }
-            connection.session.ping()
-            connection.flush()
-        }
+        for link in peers.links.values { link.checkLiveness(timeout: configuration.livenessTimeout) }
         eventLoop.scheduleTask(in: .milliseconds(Int64(configuration.livenessTimeout * 1000 / 4))) { [self] in checkLiveness() }
-    }
-
-    // MARK: Serving peers
-
-    private func serverEvent(_ handler: HTTP2ConnectionHandler, _ event: HTTP2Event) {
-        let key = ObjectIdentifier(handler)
-        switch event {
-        case .headers(let stream, let headers, let endStream):
-            if headers[":method"] == "POST", headers[":path"] == PeerProtocol.snapshot, !endStream {
-                if admit(handler, stream, headers) {
-                    snapshotBodies[key, default: [:]][stream] = SnapshotReceiver()
-                }
-                return
-            }
-            bodies[key, default: [:]][stream] = (headers, [])
-            if endStream { serve(handler, stream) }
-        case .data(let stream, let bytes):
-            handler.session.consume(stream: stream, count: bytes.count)
-            if snapshotBodies[key]?[stream] != nil {
-                do throws(SnapshotReceiver.Failure) {
-                    try snapshotBodies[key]?[stream]?.feed(bytes) { [weak self] message in
-                        guard let delegate = self?.delegate else { throw SnapshotReceiver.Failure.disk("the member is stopping") }
-                        return try delegate.transport(snapshotSinkFor: message)
-                    }
-                } catch {
-                    snapshotBodies[key]?[stream]?.abandon()
-                    snapshotBodies[key]?[stream] = nil
-                    respond(handler, stream, 400, "\(error)\n")
-                }
-                return
-            }
-            bodies[key]?[stream]?.body += bytes
-        case .endStream(let stream):
-            if var receiver = snapshotBodies[key]?.removeValue(forKey: stream) {
-                receiveSnapshot(&receiver, handler, stream)
-                return
-            }
-            serve(handler, stream)
-        case .connectionClosed:
-            bodies[key] = nil
-            for (_, var receiver) in snapshotBodies.removeValue(forKey: key) ?? [:] { receiver.abandon() }
-            for peer in peers.values {
-                for (kind, writer) in peer.writers where writer.handler === handler { dropWriter(kind, of: peer) }
-            }
-        case .streamClosed(let stream, _):
-            bodies[key]?[stream] = nil
-            if var receiver = snapshotBodies[key]?.removeValue(forKey: stream) { receiver.abandon() }
-            for peer in peers.values {
-                for (kind, writer) in peer.writers where writer.handler === handler && writer.stream == stream {
-                    dropWriter(kind, of: peer)
-                }
-            }
-        default:
-            break
-        }
-    }
-
-    /// A stream the peer dialed to us is gone; without the message stream the peer is inactive.
-    private func dropWriter(_ kind: StreamKind, of peer: Peer) {
-        peer.writers[kind] = nil
-        guard kind == .message else { return }
-        peer.activeSince = nil
-        peer.inactiveSince = Date()
-        delegate?.transport(observed: .peerInactive(peer.id))
-    }
-
-    private func respond(
-        _ handler: HTTP2ConnectionHandler, _ stream: Int32, _ status: Int, _ body: String? = nil, contentType: String = "text/plain"
-    ) {
-        try? handler.session.respond(
-            stream: stream, PeerProtocol.responseHeaders(status: status, clusterID: configuration.clusterID, contentType: body == nil ? nil : contentType),
-            endStream: body == nil)
-        if let body { try? handler.session.send(stream: stream, Array(body.utf8), endStream: true) }
-    }
-
-    /// Raft's endpoints check the cluster ID (412, nothing delivered) and refuse removed
-    /// members (410 for streams, 403 otherwise); the member list, promotion and probes answer
-    /// anyone, as etcd's do. False when the request was answered with a refusal.
-    private func admit(_ handler: HTTP2ConnectionHandler, _ stream: Int32, _ headers: [HTTP2Header]) -> Bool {
-        let path = headers[":path"] ?? ""
-        if headers["x-etcd-cluster-id"] != PeerProtocol.id(configuration.clusterID) {
-            delegate?.transport(observed: .clusterIDMismatch(
-                remoteClusterID: headers["x-etcd-cluster-id"] ?? "", from: headers["x-server-from"] ?? "", path: path))
-            respond(handler, stream, 412, "etcdserver: cluster ID mismatch\n")
-            return false
-        }
-        if let from = PeerProtocol.sender(of: headers, path: path), removedIDs.contains(from) {
-            if headers[":method"] == "GET" {
-                respond(handler, stream, 410, "removed member\n")
-            } else {
-                respond(handler, stream, 403, "cannot process message from removed member\n")
-            }
-            return false
-        }
-        return true
-    }
-
-    /// A snapshot body is complete: its sink made its bytes durable; raft gets the message.
-    private func receiveSnapshot(_ receiver: inout SnapshotReceiver, _ handler: HTTP2ConnectionHandler, _ stream: Int32) {
-        do throws(SnapshotReceiver.Failure) {
-            let message = try receiver.finish()
-            respond(handler, stream, 204)
-            if let peer = peers[message.from] { peer.receivedBytes += receiver.received }
-            delegate?.transport(receivedSnapshot: message)
-        } catch {
-            receiver.abandon()
-            respond(handler, stream, 400, "\(error)\n")
-        }
-    }
-
-    private func serve(_ handler: HTTP2ConnectionHandler, _ stream: Int32) {
-        guard let request = bodies[ObjectIdentifier(handler)]?[stream] else { return }
-        let headers = request.headers
-        let path = headers[":path"] ?? ""
-        let method = headers[":method"] ?? ""
-        if path == PeerProtocol.version && method == "GET" {
-            respond(handler, stream, 200, "{\"etcdserver\":\"\(PeerProtocol.serverVersion)\",\"etcdcluster\":\"3.4.0\"}")
-            return
-        }
-        if path == PeerProtocol.probing && method == "GET" {
-            respond(handler, stream, 200, "{\"health\":\"true\"}")
-            return
-        }
-        if path.hasPrefix(PeerProtocol.pipeline), !admit(handler, stream, headers) {
-            bodies[ObjectIdentifier(handler)]?[stream] = nil
-            return
-        }
-        if method == "GET", let kind = StreamKind.allCases.first(where: { path.hasPrefix($0.pathPrefix) }) {
-            guard headers["x-raft-to"] == PeerProtocol.id(configuration.localID) else {
-                respond(handler, stream, 412, "to field mismatch\n")
-                return
-            }
-            guard let from = PeerProtocol.parseID(path.dropFirst(kind.pathPrefix.count)), let peer = peers[from] else {
-                respond(handler, stream, 404, "error sender not found\n")
-                return
-            }
-            try? handler.session.respond(stream: stream, PeerProtocol.responseHeaders(status: 200, clusterID: configuration.clusterID), endStream: false)
-            peer.writers[kind] = Writer(handler: handler, stream: stream)
-            if kind == .message {
-                peer.activeSince = Date()
-                peer.inactiveSince = nil
-                delegate?.transport(observed: .peerActive(peer.id))
-            }
-            return
-        }
-        if method == "GET", path == PeerProtocol.members {
-            if let members = delegate?.transportMembers() {
-                respond(handler, stream, 200, members, contentType: "application/json")
-            } else {
-                respond(handler, stream, 404, "404 page not found\n")
-            }
-            bodies[ObjectIdentifier(handler)]?[stream] = nil
-            return
-        }
-        if method == "POST", path.hasPrefix(PeerProtocol.promotePrefix) {
-            bodies[ObjectIdentifier(handler)]?[stream] = nil
-            guard let id = UInt64(path.dropFirst(PeerProtocol.promotePrefix.count)), let delegate else {
-                respond(handler, stream, 400, "invalid member id\n")
-                return
-            }
-            let (status, body) = delegate.transport(promote: id)
-            respond(handler, stream, status, body, contentType: "application/json")
-            return
-        }
-        bodies[ObjectIdentifier(handler)]?[stream] = nil
-        switch (method, path) {
-        case ("POST", PeerProtocol.pipeline):
-            guard let message = try? Message(serializedBytes: request.body) else {
-                respond(handler, stream, 400, "error unmarshalling raft message\n")
-                return
-            }
-            respond(handler, stream, 204)
-            if let from = headers["x-server-from"].flatMap({ PeerProtocol.parseID($0[...]) }) { peers[from]?.receivedBytes += request.body.count }
-            delegate?.transport(received: message)
-        case ("POST", PeerProtocol.snapshot):
-            respond(handler, stream, 400, "error reading raft message: empty body\n")
-        default:
-            respond(handler, stream, 404, "404 page not found\n")
-        }
     }
 }
