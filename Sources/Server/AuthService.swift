@@ -8,7 +8,7 @@ import Wire
 /// roles are kept, listed and granted as etcd keeps them); Authenticate answers, after a
 /// linearizable read as etcd's, that authentication is not enabled. Ferry never enables it.
 struct AuthService {
-    let node: RaftNode
+    let node: MemberLoop
 
     var methods: [String: GRPCMethod] {
         let node = node

@@ -7,7 +7,7 @@ import Wire
 /// `GET /health` (healthy when a linearizable read gets through: a leader and a quorum) and
 /// `GET /metrics` (Prometheus text under etcd's metric names).
 struct ClientHTTPEndpoints {
-    let node: RaftNode
+    let node: MemberLoop
 
     /// How long `/health` waits for its read before answering unhealthy.
     static let healthTimeout: TimeAmount = .seconds(1)
@@ -34,7 +34,7 @@ struct ClientHTTPEndpoints {
         }
     }
 
-    static func version(_ node: RaftNode) -> EventLoopFuture<HTTP1Response> {
+    static func version(_ node: MemberLoop) -> EventLoopFuture<HTTP1Response> {
         node.eventLoop.submit {
             let cluster = node.membership.clusterVersion ?? "not_decided"
             return (.ok, "application/json", "{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"\(cluster)\"}")
@@ -42,7 +42,7 @@ struct ClientHTTPEndpoints {
     }
 
     /// Prometheus text, with the store's figures read now on the node's loop.
-    static func metrics(_ node: RaftNode) -> EventLoopFuture<HTTP1Response> {
+    static func metrics(_ node: MemberLoop) -> EventLoopFuture<HTTP1Response> {
         let peerBytes = node.eventLoop.flatSubmit {
             node.transport?.peerByteCounts().hop(to: node.eventLoop) ?? node.eventLoop.makeSucceededFuture([:])
         }
@@ -55,7 +55,7 @@ struct ClientHTTPEndpoints {
         }
     }
 
-    static func health(_ node: RaftNode) -> EventLoopFuture<HTTP1Response> {
+    static func health(_ node: MemberLoop) -> EventLoopFuture<HTTP1Response> {
         let promise = node.eventLoop.makePromise(of: HTTP1Response.self)
         let unhealthy: HTTP1Response = (.serviceUnavailable, "text/plain; charset=utf-8", "{\"health\":\"false\"}\n")
         let timer = node.eventLoop.scheduleTask(in: healthTimeout) { promise.succeed(unhealthy) }

@@ -8,11 +8,11 @@ import Wire
 /// its validation when applying (`Membership.refusal(of:)`). As etcd's, its headers carry no
 /// revision.
 struct ClusterService {
-    let node: RaftNode
+    let node: MemberLoop
     let leader: LeaderForwarder
     let checks: ReconfigurationChecks
 
-    init(node: RaftNode, strictReconfigCheck: Bool) {
+    init(node: MemberLoop, strictReconfigCheck: Bool) {
         self.node = node
         leader = LeaderForwarder(node: node)
         checks = ReconfigurationChecks(node: node, strict: strictReconfigCheck)
@@ -84,7 +84,7 @@ struct ClusterService {
     }
 
     /// The members as the API lists them. On the node's loop.
-    static func members(_ node: RaftNode) -> [Member] {
+    static func members(_ node: MemberLoop) -> [Member] {
         node.membership.sorted.map {
             Member(id: $0.id, name: $0.name, peerURLs: $0.peerURLs, clientURLs: $0.clientURLs, isLearner: $0.isLearner)
         }
@@ -92,7 +92,7 @@ struct ClusterService {
 
     /// Proposes a membership change; completes once it is applied here, failing with etcd's
     /// refusal when the membership refused it then.
-    private static func propose(_ node: RaftNode, _ change: ConfChange) -> EventLoopFuture<Void> {
+    private static func propose(_ node: MemberLoop, _ change: ConfChange) -> EventLoopFuture<Void> {
         let promise = node.eventLoop.makePromise(of: Void.self)
         node.propose(change) { promise.completeWith($0.mapError { $0 }) }
         return promise.futureResult

@@ -7,7 +7,7 @@ import Wire
 /// locally after a read index (linearizable) or at once (serializable). Requests are checked
 /// as etcd's gRPC layer checks them before anything is proposed.
 struct KVService {
-    let node: RaftNode
+    let node: MemberLoop
     let checks: RequestChecks
 
     var methods: [String: GRPCMethod] {
@@ -45,7 +45,7 @@ struct KVService {
 
     /// Answers with what `body` reads from the state machine, under this member's header.
     static func read<Response: WireMessage & HasResponseHeader>(
-        on node: RaftNode, linearizable: Bool, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
+        on node: MemberLoop, linearizable: Bool, _ reply: @escaping @Sendable (Result<Response, GRPCStatus>) -> Void,
         _ body: @escaping @Sendable (KVStateMachine) throws -> Response
     ) {
         node.read(linearizable: linearizable) { kv in

@@ -13,7 +13,7 @@ import Wire
 /// gRPC connection kept per leader. Touched on the node's loop only; the connection runs
 /// on that loop too.
 final class LeaderForwarder: @unchecked Sendable {
-    let node: RaftNode
+    let node: MemberLoop
     /// The connection to the leader last asked, by member ID and URL.
     private var connection: (member: UInt64, url: String, client: EventLoopFuture<GRPCClient>)?
 
@@ -24,7 +24,7 @@ final class LeaderForwarder: @unchecked Sendable {
 
     static func isForwarded(_ headers: [HTTP2Header]) -> Bool { headers[forwardedHeader] != nil }
 
-    init(node: RaftNode) { self.node = node }
+    init(node: MemberLoop) { self.node = node }
 
     /// Renews lease `request.id` (a keep-alive) and gives its new TTL; 0 when the lease does
     /// not exist or has expired (etcd's keep-alive answer, not an error). On the loop.

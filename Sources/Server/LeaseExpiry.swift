@@ -8,7 +8,7 @@ import Wire
 /// per lease; a revoke that fails is tried again on a later round. Touched on the node's loop
 /// only.
 final class LeaseExpiry: @unchecked Sendable {
-    let node: RaftNode
+    let node: MemberLoop
     /// Leases whose revoke is proposed and not yet applied or failed.
     private var revoking: Set<Int64> = []
 
@@ -18,7 +18,7 @@ final class LeaseExpiry: @unchecked Sendable {
     static let revokesPerRound = 500
 
     /// Starts the loop; it ends when the node stops.
-    init(node: RaftNode) {
+    init(node: MemberLoop) {
         self.node = node
         node.eventLoop.execute { [self] in
             node.eventLoop.scheduleRepeatedTask(initialDelay: Self.interval, delay: Self.interval) { [self] task in

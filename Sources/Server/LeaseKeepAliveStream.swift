@@ -9,7 +9,7 @@ import Wire
 /// Touched on the node's loop only.
 final class LeaseKeepAliveStream: @unchecked Sendable {
     let call: GRPCServerCall
-    let node: RaftNode
+    let node: MemberLoop
     let leader: LeaderForwarder
     /// Passed on by another member: answered here only if this member leads.
     let forwarded: Bool
@@ -22,7 +22,7 @@ final class LeaseKeepAliveStream: @unchecked Sendable {
     /// refused while the member knows no leader.
     static let requireLeaderHeader = "hasleader"
 
-    private init(call: GRPCServerCall, node: RaftNode, leader: LeaderForwarder) {
+    private init(call: GRPCServerCall, node: MemberLoop, leader: LeaderForwarder) {
         self.call = call
         self.node = node
         self.leader = leader
@@ -30,7 +30,7 @@ final class LeaseKeepAliveStream: @unchecked Sendable {
     }
 
     /// Serves the call (a GRPCMethod).
-    static func serve(_ call: GRPCServerCall, node: RaftNode, leader: LeaderForwarder) {
+    static func serve(_ call: GRPCServerCall, node: MemberLoop, leader: LeaderForwarder) {
         let stream = LeaseKeepAliveStream(call: call, node: node, leader: leader)
         let requireLeader = call.headers[requireLeaderHeader] == "true"
         node.eventLoop.execute { stream.start(requireLeader: requireLeader) }

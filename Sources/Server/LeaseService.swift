@@ -7,12 +7,12 @@ import Wire
 /// lease list is this member's; keep-alives and remaining TTLs are the leader's (the primary
 /// lessor's), asked for through `LeaderForwarder`; the leader revokes what expires (`LeaseExpiry`).
 struct LeaseService {
-    let node: RaftNode
+    let node: MemberLoop
     let leader: LeaderForwarder
     let expiry: LeaseExpiry
 
     /// Also starts the expiry loop, which acts only while this member leads.
-    init(node: RaftNode) {
+    init(node: MemberLoop) {
         self.node = node
         leader = LeaderForwarder(node: node)
         expiry = LeaseExpiry(node: node)

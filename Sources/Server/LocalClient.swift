@@ -9,7 +9,7 @@ import Wire
 /// the KV service) and clientv3/concurrency's waits on watchers of this member's state
 /// machine. Call on the node's loop; futures complete there.
 struct LocalClient: Sendable {
-    let node: RaftNode
+    let node: MemberLoop
     let checks: RequestChecks
     let watches: WatchRouter
 
@@ -133,7 +133,7 @@ struct LocalClient: Sendable {
     /// A unary method whose work may wait: `body` runs on the node's loop with a context that
     /// ends when the client goes away; its errors are answered as etcd's servers answer them.
     static func method<Request: WireMessage, Response: WireMessage>(
-        on node: RaftNode, _ body: @escaping @Sendable (Request, CallContext) -> EventLoopFuture<Response>
+        on node: MemberLoop, _ body: @escaping @Sendable (Request, CallContext) -> EventLoopFuture<Response>
     ) -> GRPCMethod {
         { call in
             let context = CallContext()

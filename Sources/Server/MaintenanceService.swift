@@ -7,7 +7,7 @@ import Wire
 /// etcd's `etcdserverpb.Maintenance` service on a member: Status, Hash and HashKV, alarms
 /// (through raft), Defragment, Snapshot and MoveLeader.
 struct MaintenanceService {
-    let node: RaftNode
+    let node: MemberLoop
 
     var methods: [String: GRPCMethod] {
         let node = node
@@ -42,7 +42,7 @@ struct MaintenanceService {
     }
 }
 
-extension RaftNode {
+extension MemberLoop {
     /// etcd's Hash is a CRC-32C of its whole backend. Ferry's database is the KV snapshot
     /// (keys, revisions, leases, alarms, users and roles), so its Hash is the CRC-32C of those
     /// bytes: equal on every member that has applied the same entries. The state is taken on

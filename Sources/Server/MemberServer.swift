@@ -13,7 +13,7 @@ import Wire
 /// between threads), gRPC and HTTP/1.1 on the client URLs.
 public final class MemberServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    public let node: RaftNode
+    public let node: MemberLoop
     let transport: Transport
     let nodeGroup: MultiThreadedEventLoopGroup
     let clientGroup: MultiThreadedEventLoopGroup
@@ -58,7 +58,7 @@ public final class MemberServer: @unchecked Sendable {
         nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let heartbeat = TimeAmount.milliseconds(Int64(configuration.heartbeatInterval))
-        let options = RaftNode.Options(
+        let options = MemberLoop.Options(
             memberID: store.memberID, clusterID: store.clusterID, name: configuration.name,
             peerURLs: configuration.initialAdvertisePeerURLs, clientURLs: configuration.advertiseClientURLs,
             tick: heartbeat, electionTicks: configuration.electionTimeout / configuration.heartbeatInterval,
@@ -66,7 +66,7 @@ public final class MemberServer: @unchecked Sendable {
             snapshotCount: UInt64(configuration.snapshotCount), maxSnapshots: configuration.maxSnapshots, maxWALs: configuration.maxWALs,
             requestTimeout: .seconds(5) + .milliseconds(Int64(2 * configuration.electionTimeout)),
             autoCompaction: configuration.autoCompaction)
-        node = try RaftNode(options: options, eventLoop: nodeGroup.next(), logger: logger, metrics: ServerMetrics(), storage: store.storage, kv: store.kv,
+        node = try MemberLoop(options: options, eventLoop: nodeGroup.next(), logger: logger, metrics: ServerMetrics(), storage: store.storage, kv: store.kv,
                             membership: store.membership, confState: store.confState, applied: store.applied)
         watches = WatchRouter(node: node)
         transport = Transport(

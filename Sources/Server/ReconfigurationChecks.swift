@@ -7,7 +7,7 @@ import Raft
 /// this member must have been connected to the voters for `healthInterval`; a learner is
 /// promoted only once it holds 90% of the leader's log.
 struct ReconfigurationChecks {
-    let node: RaftNode
+    let node: MemberLoop
     let strict: Bool
     /// etcd's HealthInterval.
     static let healthInterval: TimeInterval = 5

@@ -43,7 +43,7 @@ public enum SnapshotRestore {
         let index = UInt64(entries.count)
         let written = try ServerSnapshot.writeKV(kv.snapshotImage(), directory: storage.snapDirectory, index: index)
         try storage.snapshot(at: index, confState: ConfState(voters: membership.sorted.map(\.id)),
-                             data: Data(ServerSnapshot.raftData(membership)), keepEntries: RaftNode.catchUpEntries)
+                             data: Data(ServerSnapshot.raftData(membership)), keepEntries: MemberLoop.catchUpEntries)
         return Summary(dataDir: configuration.dataDir, memberID: configuration.memberID, clusterID: configuration.clusterID,
                        members: entries.count, revision: kv.revision, snapshotBytes: written)
     }

@@ -13,20 +13,20 @@ final class SnapshotStream: @unchecked Sendable {
     static let queueLimit = 1 << 20
 
     let call: GRPCServerCall
-    let node: RaftNode
+    let node: MemberLoop
     let database: [UInt8]
     private var sent = 0
     private var closed = false
     private let started = NIODeadline.now()
 
-    private init(call: GRPCServerCall, node: RaftNode, database: [UInt8]) {
+    private init(call: GRPCServerCall, node: MemberLoop, database: [UInt8]) {
         self.call = call
         self.node = node
         self.database = database
     }
 
     /// Serves the call (a GRPCMethod): the snapshot is taken when the request has arrived.
-    static func serve(_ call: GRPCServerCall, node: RaftNode) {
+    static func serve(_ call: GRPCServerCall, node: MemberLoop) {
         call.onEnd = {
             node.eventLoop.submit { node.kv.snapshotImage() }.flatMap { image in
                 // Encoded off the loop: a large store would stall it.

@@ -13,7 +13,7 @@ import Wire
 /// past which the watcher falls behind) and are caught up from the history once the client
 /// reads, so a slow client never holds up apply nor makes the member hold its backlog.
 final class WatchRouter: @unchecked Sendable {
-    let node: RaftNode
+    let node: MemberLoop
     private var streams: [ObjectIdentifier: WatchStream] = [:]
     /// The stream each KV watcher's responses go to.
     private var owners: [Int64: WatchStream] = [:]
@@ -34,7 +34,7 @@ final class WatchRouter: @unchecked Sendable {
     static let duplicateIDReason = "mvcc: duplicate watch ID provided on the WatchStream"
     static let emptyRangeReason = "mvcc: watcher range is empty"
 
-    init(node: RaftNode) {
+    init(node: MemberLoop) {
         self.node = node
         node.eventLoop.execute { [self] in
             node.afterApply.append { [weak self] in self?.deliver() }

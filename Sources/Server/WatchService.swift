@@ -8,7 +8,7 @@ import Wire
 /// hands each stream the responses of its watchers while the stream has room, so a slow
 /// client never holds up apply (see `WatchRouter`).
 struct WatchService {
-    let node: RaftNode
+    let node: MemberLoop
     let router: WatchRouter
 
     /// Bytes a stream may have queued toward its client before it takes no more events.

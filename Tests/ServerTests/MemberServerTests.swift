@@ -64,7 +64,7 @@ struct MemberServerTests {
         let node = server.node
         try await eventually("the member's snapshots settled") {
             try await node.eventLoop.submit {
-                !node.snapshotInProgress && node.appliedIndex - node.snapshotIndex <= node.options.snapshotCount
+                node.snapshots.isSettled(applied: node.appliedIndex)
             }.get()
         }
         #expect(names(".snap").count == 2)

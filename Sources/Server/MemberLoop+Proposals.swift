@@ -7,15 +7,7 @@ import Wire
 /// Proposals: what raft is asked to log, batched (`ProposalBatch`), and the waiters that
 /// answer each once it is applied here, or fail it when it is dropped or times out. On the
 /// node's loop unless said otherwise.
-extension RaftNode {
-    /// A proposal waiting to be applied.
-    struct Waiter {
-        /// Called once, on the loop, with what the apply answered or why it failed.
-        let done: (Result<AppliedAnswer, ServerError>) -> Void
-        let leadAtStart: UInt64
-        let deadline: NIODeadline
-    }
-
+extension MemberLoop {
     /// How often proposals past their deadline are looked for: a proposal fails at most this
     /// late (its timeout is seconds).
     static let expiryInterval: TimeAmount = .milliseconds(50)
@@ -31,7 +23,7 @@ extension RaftNode {
             // etcd's quota servers: refused, the alarm raised first.
             return raiseNoSpace { done(.failure(.kv(.noSpace))) }
         }
-        let entry: Proposed
+        let entry: RaftProposal
         switch logged {
         case .kv(let request): entry = .entry(request.serializedBytes())
         case .v2(let request): entry = .entry(request.serializedBytes())
@@ -39,29 +31,21 @@ extension RaftNode {
         }
         if case .entry(let bytes) = entry, bytes.count > options.maxRequestBytes { return done(.failure(.requestTooLarge)) }
         let header = header(revision:)
-        waiters[id] = Waiter(
+        waiters.add(ProposalWaiters.Waiter(
             done: { result in
                 done(result.flatMap { applied in
                     P.answer(applied, header: header).map { .success($0) } ?? .failure(.answeredAnotherRequest)
                 })
             },
-            leadAtStart: lead, deadline: .now() + options.requestTimeout)
+            leadAtStart: lead, deadline: .now() + options.requestTimeout), id: id)
         if lead == 0 {
-            // As etcd's node does, a proposal waits for a leader (until its timeout) rather
-            // than being dropped by a follower that knows none.
-            parked.append((id, entry))
+            waiters.park(entry, id: id)
         } else {
             hand(entry, id: id)
         }
     }
 
-    /// A proposal in the form raft takes it.
-    enum Proposed {
-        case entry([UInt8])
-        case confChange(ConfChange)
-    }
-
-    private func hand(_ proposal: Proposed, id: UInt64) {
+    func hand(_ proposal: RaftProposal, id: UInt64) {
         switch proposal {
         case .entry(let bytes):
             batch.add(Data(bytes), id: id)
@@ -75,10 +59,11 @@ extension RaftNode {
         scheduleReady()
     }
 
-    /// Hands the batch to raft unless a leader holds it for the entries in flight; a hold
-    /// that begins sets a timer to end it.
+    /// Hands the batch to raft unless it is held for the entries in flight: on the leader,
+    /// those logged and not yet committed; on a follower, its own proposals forwarded and not
+    /// yet applied here. A hold that begins sets a timer to end it.
     func maybeProposeBatch() {
-        let inFlight = role == .leader && storage.lastIndex > committed
+        let inFlight = role == .leader ? storage.lastIndex > committed : waiters.count > batch.count
         switch batch.decide(inFlight: inFlight, now: .now()) {
         case .propose:
             proposeBatch()
@@ -102,23 +87,19 @@ extension RaftNode {
 
     /// Proposals parked while no leader was known, handed to raft once one is.
     func proposeParked() {
-        let ready = parked
-        parked = []
-        for (id, proposal) in ready where waiters[id] != nil { hand(proposal, id: id) }
+        for (id, proposal) in waiters.unpark() { hand(proposal, id: id) }
     }
 
     /// Fails the proposals past their deadline. etcd's parseProposeCtxErr: a timeout names a
     /// leader change or a lost leader when that is what happened.
     func expireProposals(now: NIODeadline) {
-        let expired = waiters.filter { $0.value.deadline <= now }
-        for (id, waiter) in expired.sorted(by: { $0.key < $1.key }) {
-            waiters[id] = nil
+        for waiter in waiters.takeExpired(now: now) {
             metrics.proposalsFailed.increment()
             waiter.done(.failure(waiter.leadAtStart != lead || lead == 0 ? .timeoutDueToLeaderFail : .timeout))
         }
     }
 
     func trigger(_ id: UInt64, _ result: Result<AppliedAnswer, ServerError>) {
-        waiters.removeValue(forKey: id)?.done(result)
+        waiters.take(id)?.done(result)
     }
 }

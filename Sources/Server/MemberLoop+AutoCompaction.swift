@@ -4,7 +4,7 @@ import Wire
 
 /// etcd's auto-compaction on a member: the schedule runs on every member, and only the
 /// leader's proposes (etcd pauses the compactor of a member that does not lead). On the loop.
-extension RaftNode {
+extension MemberLoop {
     func startAutoCompaction() {
         guard let schedule = options.autoCompaction else { return }
         compactionSchedule = CompactionSchedule(schedule, revision: kv.revision, now: .now())

@@ -6,7 +6,7 @@ import Wire
 /// --quota-backend-bytes is refused before it is proposed, and the member raises the NOSPACE
 /// alarm through raft (etcd's quotaKVServer and quotaLeaseServer); while the alarm is raised
 /// the state machine refuses every such write (etcd's capped applier) until `alarm disarm`.
-extension RaftNode {
+extension MemberLoop {
     /// Proposes this member's NOSPACE alarm; `then` runs on the loop when it is applied or
     /// has failed (a refusal stands either way, as etcd's).
     func raiseNoSpace(then: @escaping @Sendable () -> Void) {
