@@ -44,9 +44,15 @@ let package = Package(
             dependencies: ["HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Capture", dependencies: ["Wire", "HTTP2"]),
         .target(
+            name: "Gateway",
+            dependencies: [
+                "GRPC", "HTTP2", "Wire", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
+        .target(
             name: "Server",
             dependencies: [
-                "Raft", "Storage", "Transport", "KV", "GRPC", "HTTP2", "Wire",
+                "Raft", "Storage", "Transport", "KV", "GRPC", "Gateway", "HTTP2", "Wire",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -85,10 +91,11 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "TestSupport", "Server", "GRPC", "HTTP2", "KV", "Storage", "Wire", .product(name: "Logging", package: "swift-log"),
+                "TestSupport", "Server", "Gateway", "GRPC", "HTTP2", "KV", "Storage", "Wire", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Wire", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "TestSupport", "Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], exclude: ["Fixtures"]),
         .testTarget(name: "FerryWireTests", dependencies: ["ferry-wire", "Wire"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import NIOCore
 import NIOHTTP1
 import Wire

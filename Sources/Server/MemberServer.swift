@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import GRPC
 import HTTP2
 import KV

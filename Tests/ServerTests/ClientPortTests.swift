@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOPosix
 import TestSupport
 import Testing
+@testable import Gateway
 @testable import Server
 
 /// Everything a server wrote on one connection, and whether it closed it.

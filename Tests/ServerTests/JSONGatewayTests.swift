@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import Wire
+@testable import Gateway
 @testable import Server
 
 /// Raw HTTP/1.1 on a new connection to `port`: what came back until the server closed it,

@@ -2,7 +2,7 @@ import Foundation
 import NIOHTTP1
 import Testing
 import Wire
-@testable import Server
+@testable import Gateway
 
 /// The gateway's JSON as etcd 3.4's grpc-gateway writes and reads it (the expected texts are
 /// what etcd 3.4.23 answered to the same requests, IDs aside).
