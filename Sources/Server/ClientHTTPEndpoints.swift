@@ -49,9 +49,7 @@ struct ClientHTTPEndpoints {
         }
         return peerBytes.map { totals in
             node.metrics.recordPeerBytes(totals)
-            node.metrics.dbSize.record(node.kv.snapshotSize)
-            let all = RangeRequest(key: Data([0]), rangeEnd: Data([0]), countOnly: true)
-            if let count = try? node.kv.range(all).count { node.metrics.keys.record(count) }
+            node.recordStoreFigures()
             return (.ok, "text/plain; version=0.0.4; charset=utf-8", node.metrics.scrape())
         }
     }

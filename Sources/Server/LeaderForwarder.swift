@@ -31,7 +31,7 @@ final class LeaderForwarder: @unchecked Sendable {
     func renew(_ request: LeaseKeepAliveRequest, forwarded: Bool) -> EventLoopFuture<Int64> {
         if node.role == .leader {
             do throws(KVError) {
-                return node.eventLoop.makeSucceededFuture(try node.kv.keepAlive(request, now: node.now).ttl)
+                return node.eventLoop.makeSucceededFuture(try node.keepAlive(request))
             } catch .notPrimary {
                 // Not yet (or no longer) primary: ask whoever leads now.
             } catch {
@@ -45,7 +45,7 @@ final class LeaderForwarder: @unchecked Sendable {
     /// The remaining TTL, granted TTL and (when asked) keys of lease `request.id`; TTL -1 when
     /// it does not exist. Only the leader runs lease clocks, so only it knows what remains.
     func timeToLive(_ request: LeaseTimeToLiveRequest, forwarded: Bool) -> EventLoopFuture<LeaseTimeToLiveResponse> {
-        if node.role == .leader { return node.eventLoop.makeSucceededFuture(node.kv.leaseTimeToLive(request, now: node.now)) }
+        if node.role == .leader { return node.eventLoop.makeSucceededFuture(node.timeToLive(request)) }
         if forwarded { return node.eventLoop.makeFailedFuture(ServerError.kv(.notPrimary)) }
         return ask("/etcdserverpb.Lease/LeaseTimeToLive", request)
     }

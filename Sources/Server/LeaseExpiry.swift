@@ -30,7 +30,7 @@ final class LeaseExpiry: @unchecked Sendable {
 
     private func revokeExpired() {
         guard node.role == .leader else { return }
-        let expired = node.kv.expiredLeases(at: node.now).filter { !revoking.contains($0) }.prefix(Self.revokesPerRound)
+        let expired = node.expiredLeases().filter { !revoking.contains($0) }.prefix(Self.revokesPerRound)
         for id in expired {
             revoking.insert(id)
             node.propose(LeaseRevokeRequest(id: id)) { [self] result in

@@ -92,7 +92,7 @@ final class LeaseKeepAliveStream: @unchecked Sendable {
         renewing = true
         // As etcd's, the header is made before the renewal: a keep-alive never carries a
         // revision after one that revoked its lease.
-        let header = node.header(revision: node.kv.revision)
+        let header = node.header()
         leader.renew(request, forwarded: forwarded).whenComplete { [self] result in
             renewing = false
             guard !ended else { return }

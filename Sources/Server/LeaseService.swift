@@ -34,18 +34,14 @@ struct LeaseService {
                         leader.timeToLive(request, forwarded: forwarded).map { response in
                             // etcd fills the header on the member that was asked, whoever answered.
                             var response = response
-                            response.header = node.header(revision: node.kv.revision)
+                            response.header = node.header()
                             return response
                         }
                     }.whenComplete { reply($0.mapError(KVService.status)) }
                 }(call)
             },
             "/etcdserverpb.Lease/LeaseLeases": GRPCServer.unary { (_: LeaseLeasesRequest, reply) in
-                node.eventLoop.submit {
-                    var response = node.kv.leaseLeases()
-                    response.header = node.header(revision: node.kv.revision)
-                    return response
-                }.whenComplete { reply($0.mapError(KVService.status)) }
+                node.eventLoop.submit { node.leases() }.whenComplete { reply($0.mapError(KVService.status)) }
             },
         ]
     }

@@ -28,9 +28,7 @@ struct MaintenanceService {
             },
             "/etcdserverpb.Maintenance/Defragment": GRPCServer.unary { (_: DefragmentRequest, reply: @escaping @Sendable (Result<DefragmentResponse, GRPCStatus>) -> Void) in
                 node.eventLoop.submit { () -> DefragmentResponse in
-                    node.logger.info("starting defragment")
-                    node.kv.defragment()
-                    node.logger.info("finished defragment")
+                    node.defragment()
                     return DefragmentResponse()
                 }.whenComplete { reply($0.mapError { KVService.status($0) }) }
             },
@@ -50,7 +48,7 @@ extension MemberLoop {
     func hashResponse() -> EventLoopFuture<HashResponse> {
         eventLoop.flatSubmit { [self] in
             let image = kv.snapshotImage()
-            let header = header(revision: kv.revision)
+            let header = header()
             let promise = eventLoop.makePromise(of: HashResponse.self)
             BackgroundWork.run {
                 var hash: UInt32 = 0
@@ -77,7 +75,7 @@ extension MemberLoop {
                 guard let self else { return task.cancel() }
                 if lead == target {
                     task.cancel()
-                    promise.succeed(MoveLeaderResponse(header: header(revision: kv.revision)))
+                    promise.succeed(MoveLeaderResponse(header: header()))
                 } else if NIODeadline.now() > deadline {
                     task.cancel()
                     promise.fail(ServerError.timeoutLeaderTransfer)

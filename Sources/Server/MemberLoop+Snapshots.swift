@@ -1,4 +1,5 @@
 import Foundation
+import KV
 import NIOCore
 import Raft
 import Storage
@@ -92,4 +93,7 @@ extension MemberLoop {
         if membership.removed.contains(options.memberID) { removedSelf() }
         purgeFiles()
     }
+
+    /// The store frozen as it is now, for a client's snapshot. On the loop.
+    func snapshotImage() -> KVSnapshotImage { kv.snapshotImage() }
 }

@@ -42,6 +42,9 @@ public final class MemberLoop: @unchecked Sendable {
     let metrics: ServerMetrics
     var raw: RawNode
     let storage: DurableLog
+    /// The state machine: the member's files apply to it and read it, the services ask the
+    /// member (reads, proposals, leases, status); only the watch router, which is the
+    /// state machine's watch side, uses it directly.
     let kv: KVStateMachine
     public internal(set) var membership: Membership {
         didSet { membersJSON.withLockedValue { $0 = Self.membersJSON(membership) } }

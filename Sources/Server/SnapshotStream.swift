@@ -28,7 +28,7 @@ final class SnapshotStream: @unchecked Sendable {
     /// Serves the call (a GRPCMethod): the snapshot is taken when the request has arrived.
     static func serve(_ call: GRPCServerCall, node: MemberLoop) {
         call.onEnd = {
-            node.eventLoop.submit { node.kv.snapshotImage() }.flatMap { image in
+            node.eventLoop.submit { node.snapshotImage() }.flatMap { image in
                 // Encoded off the loop: a large store would stall it.
                 let promise = node.eventLoop.makePromise(of: [UInt8].self)
                 BackgroundWork.run { promise.succeed(SnapshotFile.database(kv: image.serialized())) }

@@ -69,13 +69,13 @@ final class WatchRouter: @unchecked Sendable {
                 // Cancelled by compaction already: etcd still answers the client's cancel.
                 stream.forget(watcher)
                 owners[watcher] = nil
-                sendControl(WatchResponse(header: node.header(revision: node.kv.revision), watchID: cancel.watchID, canceled: true), on: stream)
+                sendControl(WatchResponse(header: node.header(), watchID: cancel.watchID, canceled: true), on: stream)
             }
         case .progressRequest?:
             // etcd 3.4 answers at once with the store's revision under watch ID -1, meant for
             // every watcher of the stream; what is waiting for the stream goes first.
             deliver()
-            sendControl(WatchResponse(header: node.header(revision: node.kv.revision), watchID: -1), on: stream)
+            sendControl(WatchResponse(header: node.header(), watchID: -1), on: stream)
         case nil:
             break
         }
@@ -100,7 +100,7 @@ final class WatchRouter: @unchecked Sendable {
     }
 
     private func refuse(_ reason: String, on stream: WatchStream) {
-        sendControl(WatchResponse(header: node.header(revision: node.kv.revision), watchID: -1, created: true, canceled: true,
+        sendControl(WatchResponse(header: node.header(), watchID: -1, created: true, canceled: true,
                                   cancelReason: reason), on: stream)
     }
 
