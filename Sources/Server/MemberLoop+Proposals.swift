@@ -59,11 +59,11 @@ extension MemberLoop {
         scheduleReady()
     }
 
-    /// Hands the batch to raft unless it is held for the entries in flight: on the leader,
-    /// those logged and not yet committed; on a follower, its own proposals forwarded and not
-    /// yet applied here. A hold that begins sets a timer to end it.
+    /// Hands the batch to raft unless a leader holds it for the entries in flight (logged,
+    /// not yet committed); a hold that begins sets a timer to end it. A follower's batch goes
+    /// at once: the leader's holds it with the rest.
     func maybeProposeBatch() {
-        let inFlight = role == .leader ? storage.lastIndex > committed : waiters.count > batch.count
+        let inFlight = role == .leader && storage.lastIndex > committed
         switch batch.decide(inFlight: inFlight, now: .now()) {
         case .propose:
             proposeBatch()

@@ -10,8 +10,14 @@ extension MemberLoop: TransportDelegate {
         // The member's transport shares the loop: no hop.
         guard eventLoop.inEventLoop else { return eventLoop.execute { [self] in transport(received: message) } }
         guard !stopped else { return }
-        // A proposal a follower forwarded goes to raft as any message does: the follower
-        // batched it (`maybeProposeBatch`), raft appends it as its own.
+        if message.type == .msgProp, role == .leader, let entries = ProposalBatch.forwardedEntries(message) {
+            // The leader's batch takes a follower's proposals too: raft gets them with its
+            // own, as one MsgProp (one append, one MsgApp a follower). Stepping each MsgProp
+            // instead costs raft a broadcast each: about 15% of the puts spread over members.
+            batch.addForwarded(entries)
+            return scheduleReady()
+        }
+        if message.type == .msgProp { proposeBatch() }  // what is batched keeps its place before it
         do { try raw.step(message) } catch {
             logger.debug("dropped a peer message", metadata: ["type": "\(message.type)", "from": "\(hex(message.from))", "error": "\(error)"])
         }

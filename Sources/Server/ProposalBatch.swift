@@ -1,29 +1,44 @@
 import Foundation
 import NIOCore
+import Wire
 
-/// This member's proposals not yet handed to raft. They go to raft together, as one
-/// proposal: on the leader one append, one fsync on each member and one MsgApp to each
-/// follower for all of them; on a follower one MsgProp to the leader.
+/// Proposals not yet handed to raft: this member's own and, on the leader, those its
+/// followers forwarded. They go to raft together, as one proposal: one append, one fsync on
+/// each member and one MsgApp to each follower for all of them.
 ///
-/// While entries it already handed on are in flight, a member holds the next batch until
-/// they land (at most `hold`): what arrives meanwhile joins it instead of costing every
-/// member another fsync. A proposal with nothing in flight (a lone client) goes at once.
+/// While entries the leader already sent are still uncommitted, it holds the next batch
+/// until they commit (at most `hold`): what arrives meanwhile joins it instead of costing
+/// every member another fsync. A proposal with nothing in flight (a lone client) goes at once.
 struct ProposalBatch {
     /// The longest a batch waits for the entries in flight: about a commit's round trip
     /// under load here, two fsyncs and a few messages.
     static let hold: TimeAmount = .milliseconds(3)
 
     private(set) var entries: [Data] = []
-    /// The request IDs of the proposals in the batch, in the order of `entries`.
+    /// The request IDs of this member's own proposals in the batch (a forwarded proposal's
+    /// waiter is on the member that took it).
     private(set) var ids: [UInt64] = []
     private var holdingSince: NIODeadline?
 
     var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
 
     mutating func add(_ entry: Data, id: UInt64) {
         entries.append(entry)
         ids.append(id)
+    }
+
+    mutating func addForwarded(_ forwarded: [Data]) { entries += forwarded }
+
+    /// The entries of a follower's MsgProp when the batch can take them (plain normal
+    /// entries); nil for anything else (a conf change), which raft steps as it is.
+    static func forwardedEntries(_ message: Message) -> [Data]? {
+        var entries: [Data] = []
+        entries.reserveCapacity(message.entries.count)
+        for entry in message.entries {
+            guard entry.type == .entryNormal, let data = entry.data else { return nil }
+            entries.append(data)
+        }
+        return entries
     }
 
     /// What to do with the batch now.
