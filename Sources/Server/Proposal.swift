@@ -59,28 +59,29 @@ protocol HasResponseHeader {
     var header: ResponseHeader? { get set }
 }
 
-extension ConfChange: Proposal {
-    func logged(id: UInt64) -> LoggedRequest {
-        var change = self
-        change.id = id
-        return .confChange(change)
-    }
+/// A change the membership applies (a conf change, a v2 request): answered with nothing
+/// once it took it.
+protocol MembershipProposal: Proposal where Response == Void {}
 
+extension MembershipProposal {
     static func answer(_ applied: AppliedAnswer, header: (_ revision: Int64) -> ResponseHeader) -> Void? {
         guard case .membership = applied else { return nil }
         return ()
     }
 }
 
-extension Request: Proposal {
+extension ConfChange: MembershipProposal {
+    func logged(id: UInt64) -> LoggedRequest {
+        var change = self
+        change.id = id
+        return .confChange(change)
+    }
+}
+
+extension Request: MembershipProposal {
     func logged(id: UInt64) -> LoggedRequest {
         var request = self
         request.id = id
         return .v2(request)
-    }
-
-    static func answer(_ applied: AppliedAnswer, header: (_ revision: Int64) -> ResponseHeader) -> Void? {
-        guard case .membership = applied else { return nil }
-        return ()
     }
 }

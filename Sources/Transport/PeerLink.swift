@@ -103,13 +103,13 @@ final class PeerLink {
                 return kind
             }
         case .headers(let stream, let headers, _):
-            let status = headers[":status"]
-            if status == "410" || status == "403" {
+            let status = HTTPStatus(field: headers[":status"])
+            if status == .gone || status == .forbidden {
                 // A peer that knows this member was removed: nothing will change that.
                 delegate?.transport(observed: .removedFromCluster)
             }
-            if snapshots[stream] != nil { snapshots[stream] = status == "204" }
-            if let reader = dialed[stream], status != "200" {
+            if snapshots[stream] != nil { snapshots[stream] = status == .noContent }
+            if let reader = dialed[stream], status != .ok {
                 // 404 (not known there yet), 412 (another cluster), 410 (removed): retry later.
                 dialed[stream] = nil
                 return reader.kind

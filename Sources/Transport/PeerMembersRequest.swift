@@ -57,7 +57,7 @@ public enum PeerMembersRequest {
                 }
                 func finish() {
                     defer { handler.shutdown() }
-                    guard headers[":status"] == "200" else {
+                    guard HTTPStatus(field: headers[":status"]) == .ok else {
                         return promise.fail(Failure.status(url: url, status: headers[":status"] ?? "none",
                                                            body: String(decoding: body, as: UTF8.self)))
                     }

@@ -46,8 +46,8 @@ enum PeerProtocol {
         return headers
     }
 
-    static func responseHeaders(status: Int, clusterID: UInt64, contentType: String? = nil) -> [HTTP2Header] {
-        var headers = [HTTP2Header(":status", String(status)), HTTP2Header("x-etcd-cluster-id", id(clusterID)),
+    static func responseHeaders(status: HTTPStatus, clusterID: UInt64, contentType: String? = nil) -> [HTTP2Header] {
+        var headers = [HTTP2Header(":status", status.field), HTTP2Header("x-etcd-cluster-id", id(clusterID)),
                        HTTP2Header("x-server-version", serverVersion)]
         if let contentType { headers.append(HTTP2Header("content-type", contentType)) }
         return headers

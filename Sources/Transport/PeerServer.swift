@@ -65,14 +65,14 @@ final class PeerServer {
         if headers["x-etcd-cluster-id"] != PeerProtocol.id(local.clusterID) {
             delegate?.transport(observed: .clusterIDMismatch(
                 remoteClusterID: headers["x-etcd-cluster-id"] ?? "", from: headers["x-server-from"] ?? "", path: path))
-            respond(stream, on: connection, 412, "etcdserver: cluster ID mismatch\n")
+            respond(stream, on: connection, .preconditionFailed, "etcdserver: cluster ID mismatch\n")
             return false
         }
         if let from = PeerProtocol.sender(of: headers, path: path), peers.removedIDs.contains(from) {
             if headers[":method"] == "GET" {
-                respond(stream, on: connection, 410, "removed member\n")
+                respond(stream, on: connection, .gone, "removed member\n")
             } else {
-                respond(stream, on: connection, 403, "cannot process message from removed member\n")
+                respond(stream, on: connection, .forbidden, "cannot process message from removed member\n")
             }
             return false
         }
@@ -86,11 +86,11 @@ final class PeerServer {
         let path = headers[":path"] ?? ""
         let method = headers[":method"] ?? ""
         if path == PeerProtocol.version && method == "GET" {
-            respond(stream, on: connection, 200, "{\"etcdserver\":\"\(PeerProtocol.serverVersion)\",\"etcdcluster\":\"3.4.0\"}")
+            respond(stream, on: connection, .ok, "{\"etcdserver\":\"\(PeerProtocol.serverVersion)\",\"etcdcluster\":\"3.4.0\"}")
             return
         }
         if path == PeerProtocol.probing && method == "GET" {
-            respond(stream, on: connection, 200, "{\"health\":\"true\"}")
+            respond(stream, on: connection, .ok, "{\"health\":\"true\"}")
             return
         }
         if path.hasPrefix(PeerProtocol.pipeline), !admit(headers, stream, on: connection) { return }
@@ -101,31 +101,31 @@ final class PeerServer {
         switch (method, path) {
         case ("GET", PeerProtocol.members):
             if let members = delegate?.transportMembers() {
-                respond(stream, on: connection, 200, members, contentType: "application/json")
+                respond(stream, on: connection, .ok, members, contentType: "application/json")
             } else {
-                respond(stream, on: connection, 404, "404 page not found\n")
+                respond(stream, on: connection, .notFound, "404 page not found\n")
             }
         case ("POST", _) where path.hasPrefix(PeerProtocol.promotePrefix):
             guard let id = UInt64(path.dropFirst(PeerProtocol.promotePrefix.count)), let delegate else {
-                respond(stream, on: connection, 400, "invalid member id\n")
+                respond(stream, on: connection, .badRequest, "invalid member id\n")
                 return
             }
             let (status, body) = delegate.transport(promote: id)
             respond(stream, on: connection, status, body, contentType: "application/json")
         case ("POST", PeerProtocol.pipeline):
             guard let message = try? Message(serializedBytes: request.body) else {
-                respond(stream, on: connection, 400, "error unmarshalling raft message\n")
+                respond(stream, on: connection, .badRequest, "error unmarshalling raft message\n")
                 return
             }
-            respond(stream, on: connection, 204)
+            respond(stream, on: connection, .noContent)
             if let from = headers["x-server-from"].flatMap({ PeerProtocol.parseID($0[...]) }) {
                 peers[from]?.stats.receivedBytes += request.body.count
             }
             delegate?.transport(received: message)
         case ("POST", PeerProtocol.snapshot):
-            respond(stream, on: connection, 400, "error reading raft message: empty body\n")
+            respond(stream, on: connection, .badRequest, "error reading raft message: empty body\n")
         default:
-            respond(stream, on: connection, 404, "404 page not found\n")
+            respond(stream, on: connection, .notFound, "404 page not found\n")
         }
     }
 
@@ -135,15 +135,15 @@ final class PeerServer {
         _ kind: StreamKind, from sender: Substring, _ headers: [HTTP2Header], _ stream: Int32, on connection: any HTTP2Connection
     ) {
         guard headers["x-raft-to"] == PeerProtocol.id(local.id) else {
-            respond(stream, on: connection, 412, "to field mismatch\n")
+            respond(stream, on: connection, .preconditionFailed, "to field mismatch\n")
             return
         }
         guard let from = PeerProtocol.parseID(sender), let link = peers[from] else {
-            respond(stream, on: connection, 404, "error sender not found\n")
+            respond(stream, on: connection, .notFound, "error sender not found\n")
             return
         }
         try? connection.session.respond(
-            stream: stream, PeerProtocol.responseHeaders(status: 200, clusterID: local.clusterID), endStream: false)
+            stream: stream, PeerProtocol.responseHeaders(status: .ok, clusterID: local.clusterID), endStream: false)
         link.attach(StreamWriter(kind, on: connection, stream: stream))
     }
 
@@ -157,7 +157,7 @@ final class PeerServer {
         } catch {
             snapshots[stream]?.abandon()
             snapshots[stream] = nil
-            respond(stream, on: connection, 400, "\(error)\n")
+            respond(stream, on: connection, .badRequest, "\(error)\n")
         }
     }
 
@@ -165,17 +165,17 @@ final class PeerServer {
     private func finishSnapshot(_ receiver: consuming SnapshotReceiver, _ stream: Int32, on connection: any HTTP2Connection) {
         do throws(SnapshotReceiver.Failure) {
             let message = try receiver.finish()
-            respond(stream, on: connection, 204)
+            respond(stream, on: connection, .noContent)
             peers[message.from]?.stats.receivedBytes += receiver.received
             delegate?.transport(receivedSnapshot: message)
         } catch {
             receiver.abandon()
-            respond(stream, on: connection, 400, "\(error)\n")
+            respond(stream, on: connection, .badRequest, "\(error)\n")
         }
     }
 
     private func respond(
-        _ stream: Int32, on connection: any HTTP2Connection, _ status: Int, _ body: String? = nil, contentType: String = "text/plain"
+        _ stream: Int32, on connection: any HTTP2Connection, _ status: HTTPStatus, _ body: String? = nil, contentType: String = "text/plain"
     ) {
         let headers = PeerProtocol.responseHeaders(status: status, clusterID: local.clusterID, contentType: body == nil ? nil : contentType)
         try? connection.session.respond(stream: stream, headers, endStream: body == nil)

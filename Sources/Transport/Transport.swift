@@ -181,7 +181,9 @@ public final class Transport: @unchecked Sendable {
             switch result {
             case .success(let channel):
                 guard let handler = try? channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self) else { return }
-                if peers.contains(link) { backoffs[link.id] = Self.initialBackoff }
+                // Removed (or stopped) while it was connecting: nothing will use it.
+                guard !stopped, peers.contains(link) else { return channel.close(promise: nil) }
+                backoffs[link.id] = Self.initialBackoff
                 link.connected(handler)
                 channel.closeFuture.whenComplete { [self] _ in
                     bound.value.disconnected(handler)

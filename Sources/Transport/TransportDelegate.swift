@@ -1,3 +1,4 @@
+import HTTP2
 import Wire
 
 /// Where the transport hands what it received, and tells what it could not deliver. Called
@@ -17,7 +18,7 @@ public protocol TransportDelegate: AnyObject, Sendable {
     func transportMembers() -> String?
     /// `POST /members/promote/<id>`, a follower forwarding a learner's promotion: the status
     /// code and body to answer with.
-    func transport(promote id: UInt64) -> (status: Int, body: String)
+    func transport(promote id: UInt64) -> (status: HTTPStatus, body: String)
     /// Something an operator wants in the log: a peer's stream going up or down, a request
     /// refused for its cluster ID.
     func transport(observed event: TransportEvent)
@@ -47,6 +48,6 @@ extension TransportDelegate {
     }
     public func transport(snapshotSentTo id: UInt64, succeeded: Bool) {}
     public func transportMembers() -> String? { nil }
-    public func transport(promote id: UInt64) -> (status: Int, body: String) { (404, "404 page not found\n") }
+    public func transport(promote id: UInt64) -> (status: HTTPStatus, body: String) { (.notFound, "404 page not found\n") }
     public func transport(observed event: TransportEvent) {}
 }

@@ -1,3 +1,4 @@
+import HTTP2
 import TestSupport
 import Transport
 import Wire
@@ -19,7 +20,7 @@ final class Inbox: TransportDelegate, Sendable {
     let seen = Observed(Seen())
 
     func transportMembers() -> String? { #"[{"id":1,"peerURLs":["http://127.0.0.1:1"],"name":"m1","clientURLs":[]}]"# }
-    func transport(promote id: UInt64) -> (status: Int, body: String) { (200, "promoted \(id)") }
+    func transport(promote id: UInt64) -> (status: HTTPStatus, body: String) { (.ok, "promoted \(id)") }
     func transport(received message: Message) {
         seen.update { seen in
             seen.messages.append(message)

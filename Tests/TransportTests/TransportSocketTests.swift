@@ -233,4 +233,31 @@ struct TransportSocketTests {
         #expect(queued <= (8 << 20) + (65 << 10))
         #expect(members[0].inbox.unreachableCount > 1000)
     }
+
+    /// Counts a listener's connections: accepted, and open now.
+    final class ConnectionCounter: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let counts = Observed((accepted: 0, open: 0))
+        func channelActive(context: ChannelHandlerContext) { counts.update { $0.accepted += 1; $0.open += 1 } }
+        func channelInactive(context: ChannelHandlerContext) { counts.update { $0.open -= 1 } }
+    }
+
+    @Test("a peer removed while its connection is being made does not keep that connection")
+    func removedWhileConnecting() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let counter = ConnectionCounter()
+        let listener = try ServerBootstrap(group: group)
+            .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(counter) } }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? listener.close().wait() }
+        let inbox = Inbox()
+        let transport = Transport(configuration: .init(localID: 1, clusterID: 0x1000, peerURLs: []), eventLoop: group.next(), delegate: inbox)
+        defer { try? transport.stop().wait() }
+        // Both run on the transport's loop in this order: the removal comes before the
+        // connection can complete.
+        transport.addPeer(id: 2, host: "127.0.0.1", port: listener.localAddress!.port!)
+        transport.removePeer(id: 2)
+        _ = try counter.counts.waitBlocking(for: "the connection made for the removed peer closed") { $0.accepted >= 1 && $0.open == 0 }
+    }
 }
