@@ -133,7 +133,7 @@ bench: release
 TSAN_FLAGS := --sanitize=thread --scratch-path .build-tsan
 tsan: deps
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests $(TSAN_FLAGS)
-	swift test --skip-build $(TSAN_FLAGS) --filter 'KVTests|ServerTests'
+	swift test --skip-build $(TSAN_FLAGS) --filter 'KVTests|ServerTests|TransportTests'
 
 clean:
 	rm -rf .build .build-tsan fuzz-out
