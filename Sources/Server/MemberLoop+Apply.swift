@@ -1,5 +1,6 @@
 import Foundation
 import KV
+import Logging
 import Raft
 import Wire
 
@@ -43,12 +44,33 @@ extension MemberLoop {
     }
 
     private func applyV2(_ request: Request) {
+        let versionBefore = membership.clusterVersion
         if !membership.apply(request) {
             logger.warning("skipping an unsupported v2 request", metadata: ["method": "\(request.method)", "path": "\(request.path)"])
         } else if request.path == "/0/version" {
-            logger.info("set cluster version", metadata: ["cluster-version": "\(request.val)"])
+            let identity: Logger.Metadata = ["cluster-id": "\(hex(options.clusterID))", "local-member-id": "\(hex(options.memberID))"]
+            if let versionBefore {
+                logger.info("updated cluster version", metadata: identity.merging([
+                    "from": "\(Self.clusterVersion(versionBefore))", "to": "\(Self.clusterVersion(request.val))",
+                ]) { $1 })
+            } else {
+                logger.info("set initial cluster version", metadata: identity.merging(["cluster-version": "\(Self.clusterVersion(request.val))"]) { $1 })
+            }
+            logCapabilities()
         }
         trigger(request.id, .success(.membership))
+    }
+
+    /// etcd's UpdateCapability line, logged whenever the cluster version is set or recovered:
+    /// what etcd's own e2e tests wait for before they talk to a member.
+    func logCapabilities() {
+        guard let version = membership.clusterVersion else { return }
+        logger.info("enabled capabilities for version", metadata: ["cluster-version": "\(Self.clusterVersion(version))"])
+    }
+
+    /// etcd's version.Cluster: a version's major.minor ("3.4.0" is cluster version "3.4").
+    static func clusterVersion(_ version: String) -> String {
+        version.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: ".")
     }
 
     private func applyConfChange(_ entry: Entry) {

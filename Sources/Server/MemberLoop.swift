@@ -143,6 +143,7 @@ public final class MemberLoop: @unchecked Sendable {
     func start(transport: Transport) {
         eventLoop.execute { [self] in
             self.transport = transport
+            logCapabilities()  // a version recovered from the snapshot and the log, as etcd's Recover
             for id in membership.removed { transport.markRemoved(id: id) }
             for member in membership.sorted + initialPeers where member.id != options.memberID { connect(member) }
             ticker = eventLoop.scheduleRepeatedTask(initialDelay: options.tick, delay: options.tick) { [weak self] _ in
